@@ -1,0 +1,182 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+from tortoise.indexes import Index
+
+class Migration(migrations.Migration):
+    initial = True
+
+    operations = [
+        ops.CreateModel(
+            name='Plan',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('code', fields.CharField(unique=True, max_length=64)),
+                ('name', fields.CharField(max_length=200)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'plan', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A plan of the catalog, a reference table shared by every workspace.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='PlanGrant',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('plan', fields.ForeignKeyField('models.Plan', source_field='plan_id', db_constraint=True, to_field='id', related_name='grants', on_delete=OnDelete.CASCADE)),
+                ('credit_type', fields.CharField(max_length=32)),
+                ('per_period', fields.BigIntField()),
+            ],
+            options={'table': 'plan_grant', 'app': 'models', 'unique_together': (('plan_id', 'credit_type'),), 'pk_attr': 'id', 'table_description': 'How much of one credit type a plan allots per billing period (minor units).'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Workspace',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('name', fields.CharField(max_length=200)),
+                ('timezone', fields.CharField(max_length=64)),
+                ('billing_anchor_day', fields.SmallIntField()),
+                ('plan', fields.ForeignKeyField('models.Plan', source_field='plan_id', db_constraint=True, to_field='id', related_name='workspaces', on_delete=OnDelete.RESTRICT)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'workspace', 'app': 'models', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ApiKey',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('name', fields.CharField(max_length=200)),
+                ('scopes', fields.CharField(description='Comma-separated scope names.', max_length=100)),
+                ('workspace', fields.ForeignKeyField('models.Workspace', source_field='workspace_id', null=True, db_constraint=True, to_field='id', related_name='api_keys', on_delete=OnDelete.CASCADE)),
+                ('secret_hash', fields.CharField(unique=True, max_length=64)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('last_used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'api_key', 'app': 'models', 'pk_attr': 'id', 'table_description': 'An API key. Only the SHA-256 of its secret is stored.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Assistant',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('workspace', fields.ForeignKeyField('models.Workspace', source_field='workspace_id', db_constraint=True, to_field='id', related_name='assistants', on_delete=OnDelete.CASCADE)),
+                ('external_id', fields.CharField(max_length=200)),
+                ('name', fields.CharField(max_length=200)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('archived_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'assistant', 'app': 'models', 'unique_together': (('workspace_id', 'external_id'),), 'pk_attr': 'id', 'table_description': 'An assistant (agent, chatbot): in use from created_at until archived_at.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Contact',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('workspace', fields.ForeignKeyField('models.Workspace', source_field='workspace_id', db_constraint=True, to_field='id', related_name='contacts', on_delete=OnDelete.CASCADE)),
+                ('external_id', fields.CharField(max_length=200)),
+                ('display_name', fields.CharField(null=True, max_length=200)),
+            ],
+            options={'table': 'contact', 'app': 'models', 'unique_together': (('workspace_id', 'external_id'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Conversation',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('workspace', fields.ForeignKeyField('models.Workspace', source_field='workspace_id', db_constraint=True, to_field='id', related_name='conversations', on_delete=OnDelete.CASCADE)),
+                ('external_id', fields.CharField(max_length=200)),
+                ('channel', fields.CharField(max_length=16)),
+                ('type', fields.CharField(max_length=16)),
+                ('assistant', fields.ForeignKeyField('models.Assistant', source_field='assistant_id', db_constraint=True, to_field='id', related_name='conversations', on_delete=OnDelete.CASCADE)),
+                ('contact', fields.ForeignKeyField('models.Contact', source_field='contact_id', db_constraint=True, to_field='id', related_name='conversations', on_delete=OnDelete.CASCADE)),
+                ('playground', fields.BooleanField(default=False)),
+                ('started_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('start_local_date', fields.DateField(description='The local date (workspace time zone) of started_at.')),
+                ('last_activity_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('ended_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('messages', fields.BigIntField(default=0)),
+            ],
+            options={'table': 'conversation', 'app': 'models', 'unique_together': (('workspace_id', 'external_id'),), 'indexes': [Index(fields=['workspace_id', 'last_activity_at', 'id']), Index(fields=['workspace_id', 'assistant_id', 'last_activity_at', 'id'])], 'pk_attr': 'id', 'table_description': 'Attributes come from the first event, times and messages aggregate all events.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='DailyUsage',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('workspace', fields.ForeignKeyField('models.Workspace', source_field='workspace_id', db_constraint=True, to_field='id', related_name='daily_usage', on_delete=OnDelete.CASCADE)),
+                ('local_date', fields.DateField()),
+                ('assistant', fields.ForeignKeyField('models.Assistant', source_field='assistant_id', db_constraint=True, to_field='id', related_name='daily_usage', on_delete=OnDelete.CASCADE)),
+                ('channel', fields.CharField(max_length=16)),
+                ('credits', fields.BigIntField(default=0)),
+                ('messages', fields.BigIntField(default=0)),
+                ('conversations_started', fields.BigIntField(default=0)),
+                ('text_queries', fields.BigIntField(default=0)),
+                ('voice_minutes', fields.BigIntField(default=0)),
+            ],
+            options={'table': 'daily_usage', 'app': 'models', 'unique_together': (('workspace_id', 'local_date', 'assistant_id', 'channel'),), 'pk_attr': 'id', 'table_description': 'The rollup: live (non-playground) usage per local day, assistant and channel.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='PhoneNumber',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('workspace', fields.ForeignKeyField('models.Workspace', source_field='workspace_id', db_constraint=True, to_field='id', related_name='phone_numbers', on_delete=OnDelete.CASCADE)),
+                ('number', fields.CharField(max_length=32)),
+                ('activated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('released_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'phone_number', 'app': 'models', 'unique_together': (('workspace_id', 'number'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='TeamMember',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('workspace', fields.ForeignKeyField('models.Workspace', source_field='workspace_id', db_constraint=True, to_field='id', related_name='team_members', on_delete=OnDelete.CASCADE)),
+                ('external_id', fields.CharField(max_length=200)),
+                ('display_name', fields.CharField(null=True, max_length=200)),
+                ('agent_seat', fields.BooleanField(default=False)),
+                ('joined_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('removed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'team_member', 'app': 'models', 'unique_together': (('workspace_id', 'external_id'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='TopUp',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('workspace', fields.ForeignKeyField('models.Workspace', source_field='workspace_id', db_constraint=True, to_field='id', related_name='top_ups', on_delete=OnDelete.CASCADE)),
+                ('idempotency_key', fields.CharField(max_length=200)),
+                ('credit_type', fields.CharField(max_length=32)),
+                ('amount', fields.BigIntField()),
+                ('effective_on', fields.DateField()),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'top_up', 'app': 'models', 'unique_together': (('workspace_id', 'idempotency_key'),), 'indexes': [Index(fields=['workspace_id', 'effective_on'])], 'pk_attr': 'id', 'table_description': 'Extra allotment of one metered credit type for the period containing effective_on.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='UsageEvent',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('workspace', fields.ForeignKeyField('models.Workspace', source_field='workspace_id', db_constraint=True, to_field='id', related_name='usage_events', on_delete=OnDelete.CASCADE)),
+                ('idempotency_key', fields.CharField(max_length=200)),
+                ('conversation', fields.ForeignKeyField('models.Conversation', source_field='conversation_id', db_constraint=True, to_field='id', related_name='events', on_delete=OnDelete.CASCADE)),
+                ('assistant', fields.ForeignKeyField('models.Assistant', source_field='assistant_id', db_constraint=True, to_field='id', related_name='usage_events', on_delete=OnDelete.CASCADE)),
+                ('occurred_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('local_date', fields.DateField(description='The local date (workspace time zone) of occurred_at.')),
+                ('messages', fields.BigIntField(default=0)),
+                ('credits', fields.BigIntField(default=0)),
+                ('text_queries', fields.BigIntField(default=0)),
+                ('voice_minutes', fields.BigIntField(default=0)),
+            ],
+            options={'table': 'usage_event', 'app': 'models', 'unique_together': (('workspace_id', 'idempotency_key'),), 'indexes': [Index(fields=['workspace_id', 'local_date']), Index(fields=['conversation_id'])], 'pk_attr': 'id', 'table_description': 'One recorded event of the ledger, the truth every figure derives from.'},
+            bases=['Model'],
+        ),
+    ]

@@ -1,0 +1,35 @@
+"""Tortoise models: the only layer that knows the tables."""
+
+from models.resources import Assistant, PhoneNumber, TeamMember, TopUp
+from models.usage import Contact, Conversation, DailyUsage, UsageEvent
+from models.workspace import ApiKey, Plan, PlanGrant, Workspace
+
+__models__ = [
+    Plan,
+    PlanGrant,
+    Workspace,
+    ApiKey,
+    Assistant,
+    TeamMember,
+    PhoneNumber,
+    TopUp,
+    Contact,
+    Conversation,
+    UsageEvent,
+    DailyUsage,
+]
+
+__all__ = [
+    "ApiKey",
+    "Assistant",
+    "Contact",
+    "Conversation",
+    "DailyUsage",
+    "PhoneNumber",
+    "Plan",
+    "PlanGrant",
+    "TeamMember",
+    "TopUp",
+    "UsageEvent",
+    "Workspace",
+]

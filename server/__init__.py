@@ -1,0 +1,1 @@
+"""The ASGI app, settings, authentication and the `burnrate` command."""
