@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class CreditType(str, Enum):
+class CreditType(StrEnum):
     CREDITS = "CREDITS"
     TEXT_QUERIES = "TEXT_QUERIES"
     VOICE_MINUTES = "VOICE_MINUTES"
@@ -22,7 +22,7 @@ METERED_TYPES = frozenset({CreditType.CREDITS, CreditType.TEXT_QUERIES, CreditTy
 FRACTIONAL_TYPES = frozenset({CreditType.CREDITS, CreditType.VOICE_MINUTES})
 
 
-class Channel(str, Enum):
+class Channel(StrEnum):
     WEB_CHAT = "WEB_CHAT"
     WHATSAPP = "WHATSAPP"
     PHONE = "PHONE"
@@ -32,12 +32,12 @@ class Channel(str, Enum):
     TELEGRAM = "TELEGRAM"
 
 
-class ConversationType(str, Enum):
+class ConversationType(StrEnum):
     INBOUND = "INBOUND"
     OUTBOUND = "OUTBOUND"
 
 
-class Scope(str, Enum):
+class Scope(StrEnum):
     USAGE_READ = "USAGE_READ"
     USAGE_WRITE = "USAGE_WRITE"
     ADMIN = "ADMIN"

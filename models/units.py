@@ -22,8 +22,10 @@ def to_minor(amount: Decimal) -> int:
     if not amount.is_finite():
         raise AmountError("must be a finite number")
     exponent = amount.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -DECIMAL_PLACES and amount != amount.quantize(
-        _QUANTUM
+    if (
+        isinstance(exponent, int)
+        and exponent < -DECIMAL_PLACES
+        and amount != amount.quantize(_QUANTUM)
     ):
         raise AmountError(f"has more than {DECIMAL_PLACES} decimal places")
     return int(amount * MINOR_PER_UNIT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ def normalize_url(url: str) -> str:
     """Accept `sqlite://PATH`, `postgres://…` and `postgresql://…`; refuse the rest."""
     scheme = urlsplit(url).scheme
     if scheme == "sqlite":
+        _check_sqlite_path(url)
         return url
     if scheme in ("postgres", "postgresql", "asyncpg"):
         parts = urlsplit(url)
@@ -32,6 +34,20 @@ def normalize_url(url: str) -> str:
     raise DatabaseUrlError(
         f"DATABASE_URL {url!r} is not supported: use sqlite://PATH or postgres://USER@HOST/DB"
     )
+
+
+def _check_sqlite_path(url: str) -> None:
+    # aiosqlite never reports a file it cannot open (the call hangs), so check first.
+    path = url[len("sqlite://") :].split("?", 1)[0]
+    if not path:
+        raise DatabaseUrlError(f"DATABASE_URL {url!r} names no file: use sqlite://PATH")
+    if path == ":memory:":
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise DatabaseUrlError(f"DATABASE_URL {url!r}: folder {folder!r} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise DatabaseUrlError(f"DATABASE_URL {url!r}: folder {folder!r} is not writable")
 
 
 def is_postgres(url: str) -> bool:
@@ -58,12 +74,19 @@ def tortoise_config(database_url: str | None = None) -> dict[str, Any]:
     }
 
 
-#: For the `tortoise` command (makemigrations): `tortoise -c server.db.TORTOISE_ORM …`.
-TORTOISE_ORM = tortoise_config()
+def __getattr__(name: str) -> Any:
+    """`TORTOISE_ORM`, for `tortoise -c server.db.TORTOISE_ORM makemigrations`.
+
+    Computed on access, so that importing this module never fails on a bad DATABASE_URL.
+    """
+    if name == "TORTOISE_ORM":
+        return tortoise_config()
+    raise AttributeError(name)
 
 
 def connection() -> BaseDBAsyncClient:
-    return connections.get(CONNECTION)
+    client: BaseDBAsyncClient = connections.get(CONNECTION)
+    return client
 
 
 def dialect() -> str:
@@ -83,4 +106,8 @@ async def migrate(database_url: str | None = None) -> None:
     """Apply the versioned migrations; applied ones are skipped, so it is safe to repeat."""
     from tortoise.migrations.api import migrate as run_migrations
 
-    await run_migrations(config=tortoise_config(database_url))
+    try:
+        await run_migrations(config=tortoise_config(database_url))
+    finally:
+        # aiosqlite's worker thread keeps the process alive until its connection closes.
+        await Tortoise.close_connections()

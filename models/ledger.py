@@ -1,0 +1,511 @@
+"""Recording usage events: ledger, conversations and rollup in one transaction.
+
+The order of statements is what makes concurrent retries safe:
+
+1. contacts and conversations are inserted with ON CONFLICT DO NOTHING, then the
+   conversation rows are read back (locked FOR UPDATE on PostgreSQL), so everything
+   after this point is serialized per conversation;
+2. events are inserted with ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
+   RETURNING their key: the unique index, not an earlier read, decides what is new;
+3. only the new events are folded into their conversations and into `daily_usage`
+   (increment upserts), including moving "conversations started" when an early
+   event moves a conversation's start to another local day.
+
+Rows are always written in sorted key order so concurrent batches lock in the same
+order, and a deadlock or serialization failure retries the whole transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from models.sql import (
+    as_date,
+    as_datetime,
+    execute,
+    execute_many,
+    is_postgres,
+    query,
+    row_values,
+    utc,
+)
+from models.tz import local_date
+
+CONNECTION = "default"
+_MAX_ATTEMPTS = 4
+#: Rows per multi-row INSERT; keeps every statement under both databases' parameter limits.
+_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One validated event, amounts already in minor units."""
+
+    index: int
+    idempotency_key: str
+    occurred_at: datetime
+    assistant_id: int
+    conversation_external_id: str
+    channel: str
+    type: str
+    contact_external_id: str
+    contact_display_name: str | None
+    playground: bool
+    ended_at: datetime | None
+    messages: int
+    credits: int
+    text_queries: int
+    voice_minutes: int
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    accepted: int
+    duplicates: int
+
+
+@dataclass(frozen=True)
+class EventProblem:
+    index: int
+    field: str
+    message: str
+
+
+class ConversationConflict(Exception):
+    """Events that disagree with a conversation as it was first recorded."""
+
+    def __init__(self, problems: list[EventProblem]) -> None:
+        super().__init__(f"{len(problems)} events disagree with stored conversations")
+        self.problems = problems
+
+
+RollupKey = tuple[date, int, str]  # (local_date, assistant_id, channel)
+
+
+@dataclass
+class RollupDelta:
+    credits: int = 0
+    messages: int = 0
+    conversations_started: int = 0
+    text_queries: int = 0
+    voice_minutes: int = 0
+
+    def add_event(self, event: EventRecord) -> None:
+        self.credits += event.credits
+        self.messages += event.messages
+        self.text_queries += event.text_queries
+        self.voice_minutes += event.voice_minutes
+
+    def is_zero(self) -> bool:
+        return not (
+            self.credits
+            or self.messages
+            or self.conversations_started
+            or self.text_queries
+            or self.voice_minutes
+        )
+
+
+@dataclass
+class _ConversationState:
+    id: int
+    started_at: datetime
+    start_local_date: date
+    last_activity_at: datetime
+    ended_at: datetime | None
+    messages: int
+    created_now: bool
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    def values(self) -> tuple[Any, ...]:
+        return (
+            self.started_at,
+            self.start_local_date,
+            self.last_activity_at,
+            self.ended_at,
+            self.messages,
+        )
+
+
+def conversation_attributes(event: EventRecord, contact_id: int) -> dict[str, Any]:
+    """What a conversation takes from its first event, and every later one must repeat."""
+    return {
+        "channel": event.channel,
+        "type": event.type,
+        "assistant_id": event.assistant_id,
+        "contact_id": contact_id,
+        "playground": event.playground,
+    }
+
+
+async def record_events(workspace_id: int, events: Sequence[EventRecord]) -> RecordOutcome:
+    """Store a validated batch atomically; events with a known key count as duplicates."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            async with in_transaction(CONNECTION) as conn:
+                return await _record(conn, workspace_id, events)
+        except Exception as exc:
+            if attempt < _MAX_ATTEMPTS and _is_retryable(exc):
+                continue
+            raise
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    """Deadlocks and serialization failures (SQLSTATE 40P01, 40001) are worth a retry."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if getattr(current, "sqlstate", None) in ("40P01", "40001"):
+            return True
+        nested = [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
+        current = current.__cause__ or current.__context__ or (nested[0] if nested else None)
+    return False
+
+
+async def _record(
+    conn: BaseDBAsyncClient, workspace_id: int, events: Sequence[EventRecord]
+) -> RecordOutcome:
+    lock = " FOR SHARE" if is_postgres(conn) else ""
+    ws = await query(
+        conn, f'SELECT "timezone" FROM "workspace" WHERE "id" = ?{lock}', [workspace_id]
+    )
+    tz = str(ws[0]["timezone"])
+
+    first_by_key: dict[str, EventRecord] = {}
+    for event in events:
+        first_by_key.setdefault(event.idempotency_key, event)
+    unique_events = list(first_by_key.values())
+    local = {e.index: local_date(e.occurred_at, tz) for e in unique_events}
+
+    contact_ids = await _upsert_contacts(conn, workspace_id, unique_events)
+    by_conversation: dict[str, list[EventRecord]] = defaultdict(list)
+    for event in unique_events:
+        by_conversation[event.conversation_external_id].append(event)
+    states = await _lock_conversations(conn, workspace_id, by_conversation, contact_ids, tz)
+
+    new_keys = await _insert_events(conn, workspace_id, unique_events, states, local)
+    new_events = [e for e in unique_events if e.idempotency_key in new_keys]
+
+    await _fold(conn, workspace_id, new_events, states, local, tz)
+    return RecordOutcome(accepted=len(new_events), duplicates=len(events) - len(new_events))
+
+
+async def _upsert_contacts(
+    conn: BaseDBAsyncClient, workspace_id: int, events: Iterable[EventRecord]
+) -> dict[str, int]:
+    names: dict[str, str | None] = {}
+    for event in events:
+        if names.get(event.contact_external_id) is None:
+            names[event.contact_external_id] = event.contact_display_name
+    keys = sorted(names)
+    for chunk in _chunks(keys):
+        rows = [v for k in chunk for v in (workspace_id, k, names[k])]
+        await execute(
+            conn,
+            f'INSERT INTO "contact" ("workspace_id", "external_id", "display_name") '
+            f"VALUES {row_values(len(chunk), 3)} "
+            f'ON CONFLICT ("workspace_id", "external_id") DO NOTHING',
+            rows,
+        )
+    found = await _select_in(
+        conn,
+        'SELECT "id", "external_id", "display_name" FROM "contact" WHERE "workspace_id" = ?',
+        [workspace_id],
+        '"external_id"',
+        keys,
+    )
+    named_later = [
+        (names[r["external_id"]], r["id"])
+        for r in found
+        if r["display_name"] is None and names[r["external_id"]] is not None
+    ]
+    await execute_many(conn, 'UPDATE "contact" SET "display_name" = ? WHERE "id" = ?', named_later)
+    return {str(r["external_id"]): int(r["id"]) for r in found}
+
+
+async def _lock_conversations(
+    conn: BaseDBAsyncClient,
+    workspace_id: int,
+    by_conversation: dict[str, list[EventRecord]],
+    contact_ids: dict[str, int],
+    tz: str,
+) -> dict[str, _ConversationState]:
+    """Make sure every conversation row exists, then read them back locked."""
+    keys = sorted(by_conversation)
+    created: set[str] = set()
+    for chunk in _chunks(keys):
+        values: list[Any] = []
+        for key in chunk:
+            batch = by_conversation[key]
+            first = batch[0]
+            started = min(e.occurred_at for e in batch)
+            ended = [e.ended_at for e in batch if e.ended_at is not None]
+            values += [
+                workspace_id,
+                key,
+                first.channel,
+                first.type,
+                first.assistant_id,
+                contact_ids[first.contact_external_id],
+                first.playground,
+                utc(started),
+                local_date(started, tz),
+                utc(max(e.occurred_at for e in batch)),
+                utc(max(ended)) if ended else None,
+                sum(e.messages for e in batch),
+            ]
+        rows = await query(
+            conn,
+            'INSERT INTO "conversation" ("workspace_id", "external_id", "channel", "type", '
+            '"assistant_id", "contact_id", "playground", "started_at", "start_local_date", '
+            '"last_activity_at", "ended_at", "messages") '
+            f"VALUES {row_values(len(chunk), 12)} "
+            'ON CONFLICT ("workspace_id", "external_id") DO NOTHING RETURNING "external_id"',
+            values,
+        )
+        created.update(str(r["external_id"]) for r in rows)
+
+    lock = " FOR UPDATE" if is_postgres(conn) else ""
+    found = await _select_in(
+        conn,
+        'SELECT "id", "external_id", "channel", "type", "assistant_id", "contact_id", '
+        '"playground", "started_at", "start_local_date", "last_activity_at", "ended_at", '
+        '"messages" FROM "conversation" WHERE "workspace_id" = ?',
+        [workspace_id],
+        '"external_id"',
+        keys,
+        suffix=f' ORDER BY "id"{lock}',
+    )
+    states: dict[str, _ConversationState] = {}
+    problems: list[EventProblem] = []
+    for row in found:
+        key = str(row["external_id"])
+        stored = {
+            "channel": row["channel"],
+            "type": row["type"],
+            "assistant_id": int(row["assistant_id"]),
+            "contact_id": int(row["contact_id"]),
+            "playground": bool(row["playground"]),
+        }
+        for event in by_conversation[key]:
+            sent = conversation_attributes(event, contact_ids[event.contact_external_id])
+            for attr, value in stored.items():
+                if sent[attr] != value:
+                    problems.append(_conflict(event, attr))
+        ended = row["ended_at"]
+        states[key] = _ConversationState(
+            id=int(row["id"]),
+            started_at=as_datetime(row["started_at"]),
+            start_local_date=as_date(row["start_local_date"]),
+            last_activity_at=as_datetime(row["last_activity_at"]),
+            ended_at=as_datetime(ended) if ended is not None else None,
+            messages=int(row["messages"]),
+            created_now=key in created,
+            attributes=stored,
+        )
+    if problems:
+        raise ConversationConflict(problems)
+    return states
+
+
+_ATTRIBUTE_FIELDS = {
+    "channel": "conversation.channel",
+    "type": "conversation.type",
+    "assistant_id": "assistantId",
+    "contact_id": "conversation.contact.externalId",
+    "playground": "conversation.playground",
+}
+
+
+def _conflict(event: EventRecord, attr: str) -> EventProblem:
+    field_name = _ATTRIBUTE_FIELDS[attr]
+    return EventProblem(
+        index=event.index,
+        field=field_name,
+        message=(
+            f"conversation {event.conversation_external_id!r} was recorded with a different "
+            f"{field_name}; every event of a conversation must repeat its first event's value"
+        ),
+    )
+
+
+async def _insert_events(
+    conn: BaseDBAsyncClient,
+    workspace_id: int,
+    events: list[EventRecord],
+    states: dict[str, _ConversationState],
+    local: dict[int, date],
+) -> set[str]:
+    ordered = sorted(events, key=lambda e: e.idempotency_key)
+    new_keys: set[str] = set()
+    for chunk in _chunks(ordered):
+        values: list[Any] = []
+        for e in chunk:
+            values += [
+                workspace_id,
+                e.idempotency_key,
+                states[e.conversation_external_id].id,
+                e.assistant_id,
+                utc(e.occurred_at),
+                local[e.index],
+                e.messages,
+                e.credits,
+                e.text_queries,
+                e.voice_minutes,
+            ]
+        rows = await query(
+            conn,
+            'INSERT INTO "usage_event" ("workspace_id", "idempotency_key", "conversation_id", '
+            '"assistant_id", "occurred_at", "local_date", "messages", "credits", '
+            '"text_queries", "voice_minutes") '
+            f"VALUES {row_values(len(chunk), 10)} "
+            'ON CONFLICT ("workspace_id", "idempotency_key") DO NOTHING '
+            'RETURNING "idempotency_key"',
+            values,
+        )
+        new_keys.update(str(r["idempotency_key"]) for r in rows)
+    return new_keys
+
+
+async def _fold(
+    conn: BaseDBAsyncClient,
+    workspace_id: int,
+    new_events: list[EventRecord],
+    states: dict[str, _ConversationState],
+    local: dict[int, date],
+    tz: str,
+) -> None:
+    """Fold only the new events into conversations and the rollup."""
+    new_by_conversation: dict[str, list[EventRecord]] = defaultdict(list)
+    for event in new_events:
+        new_by_conversation[event.conversation_external_id].append(event)
+
+    deltas: dict[RollupKey, RollupDelta] = defaultdict(RollupDelta)
+    updates: list[tuple[Any, ...]] = []
+    orphans: list[int] = []
+    for key, state in sorted(states.items()):
+        fresh = new_by_conversation.get(key, [])
+        if not fresh:
+            if state.created_now:
+                # Every event of this new conversation was a duplicate of another one's key.
+                orphans.append(state.id)
+            continue
+        before = None if state.created_now else state.values()
+        old_start_day = None if state.created_now else state.start_local_date
+        _apply(state, fresh, tz)
+        if state.values() != before:
+            updates.append((*_utc_values(state), state.id))
+        if state.attributes["playground"]:
+            continue
+        assistant_id = int(state.attributes["assistant_id"])
+        channel = str(state.attributes["channel"])
+        for event in fresh:
+            deltas[(local[event.index], assistant_id, channel)].add_event(event)
+        if old_start_day != state.start_local_date:
+            if old_start_day is not None:
+                deltas[(old_start_day, assistant_id, channel)].conversations_started -= 1
+            deltas[(state.start_local_date, assistant_id, channel)].conversations_started += 1
+
+    await execute_many(
+        conn,
+        'UPDATE "conversation" SET "started_at" = ?, "start_local_date" = ?, '
+        '"last_activity_at" = ?, "ended_at" = ?, "messages" = ? WHERE "id" = ?',
+        updates,
+    )
+    for orphan in orphans:
+        await execute(conn, 'DELETE FROM "conversation" WHERE "id" = ?', [orphan])
+    await add_to_rollup(conn, workspace_id, deltas)
+
+
+def _apply(state: _ConversationState, fresh: list[EventRecord], tz: str) -> None:
+    """The conversation's aggregates after these new events (a new one starts empty)."""
+    starts = [e.occurred_at for e in fresh]
+    ends = [e.ended_at for e in fresh if e.ended_at is not None]
+    messages = sum(e.messages for e in fresh)
+    if state.created_now:
+        state.started_at, state.last_activity_at = min(starts), max(starts)
+        state.ended_at = max(ends) if ends else None
+        state.messages = messages
+    else:
+        state.started_at = min(state.started_at, *starts)
+        state.last_activity_at = max(state.last_activity_at, *starts)
+        if ends:
+            state.ended_at = max(ends) if state.ended_at is None else max(state.ended_at, *ends)
+        state.messages += messages
+    state.start_local_date = local_date(state.started_at, tz)
+    state.created_now = False
+
+
+def _utc_values(state: _ConversationState) -> tuple[Any, ...]:
+    return (
+        utc(state.started_at),
+        state.start_local_date,
+        utc(state.last_activity_at),
+        utc(state.ended_at) if state.ended_at is not None else None,
+        state.messages,
+    )
+
+
+async def add_to_rollup(
+    conn: BaseDBAsyncClient, workspace_id: int, deltas: dict[RollupKey, RollupDelta]
+) -> None:
+    """Increment-upsert the rollup rows, in key order so concurrent writers never deadlock."""
+    rows = sorted((k, d) for k, d in deltas.items() if not d.is_zero())
+    for chunk in _chunks(rows):
+        values: list[Any] = []
+        for (day, assistant_id, channel), d in chunk:
+            values += [
+                workspace_id,
+                day,
+                assistant_id,
+                channel,
+                d.credits,
+                d.messages,
+                d.conversations_started,
+                d.text_queries,
+                d.voice_minutes,
+            ]
+        await execute(
+            conn,
+            'INSERT INTO "daily_usage" ("workspace_id", "local_date", "assistant_id", "channel", '
+            '"credits", "messages", "conversations_started", "text_queries", "voice_minutes") '
+            f"VALUES {row_values(len(chunk), 9)} "
+            'ON CONFLICT ("workspace_id", "local_date", "assistant_id", "channel") DO UPDATE SET '
+            '"credits" = "daily_usage"."credits" + excluded."credits", '
+            '"messages" = "daily_usage"."messages" + excluded."messages", '
+            '"conversations_started" = "daily_usage"."conversations_started" '
+            '+ excluded."conversations_started", '
+            '"text_queries" = "daily_usage"."text_queries" + excluded."text_queries", '
+            '"voice_minutes" = "daily_usage"."voice_minutes" + excluded."voice_minutes"',
+            values,
+        )
+
+
+async def _select_in(
+    conn: BaseDBAsyncClient,
+    sql: str,
+    values: list[Any],
+    column: str,
+    keys: Sequence[Any],
+    suffix: str = "",
+) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for chunk in _chunks(list(keys)):
+        marks = ", ".join("?" * len(chunk))
+        found += await query(conn, f"{sql} AND {column} IN ({marks}){suffix}", [*values, *chunk])
+    return found
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]

@@ -1,0 +1,65 @@
+"""Rebuilding a workspace's derived data (local dates, daily rollup) from the ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from models.sql import as_date, as_datetime, execute, execute_many, query
+from models.tz import local_date
+
+_PAGE = 5000
+
+#: The rollup recomputed from the ledger: live events summed per (day, assistant, channel),
+#: with the conversations whose start falls on that key. A conversation's first event shares
+#: its start's key, so grouping the events covers every start.
+LEDGER_ROLLUP_SELECT = """
+SELECT e."workspace_id", e."local_date", e."assistant_id", c."channel",
+       SUM(e."credits") AS "credits", SUM(e."messages") AS "messages",
+       (SELECT COUNT(*) FROM "conversation" s
+         WHERE s."workspace_id" = e."workspace_id" AND s."start_local_date" = e."local_date"
+           AND s."assistant_id" = e."assistant_id" AND s."channel" = c."channel"
+           AND s."playground" = ?) AS "conversations_started",
+       SUM(e."text_queries") AS "text_queries", SUM(e."voice_minutes") AS "voice_minutes"
+  FROM "usage_event" e JOIN "conversation" c ON c."id" = e."conversation_id"
+ WHERE e."workspace_id" = ? AND c."playground" = ?
+ GROUP BY e."workspace_id", e."local_date", e."assistant_id", c."channel"
+"""
+
+
+async def relocalize(conn: BaseDBAsyncClient, workspace_id: int, tz: str) -> None:
+    """Recompute every stored local date of the workspace for time zone `tz`."""
+    for table, instant, day in (
+        ("usage_event", "occurred_at", "local_date"),
+        ("conversation", "started_at", "start_local_date"),
+    ):
+        last_id = 0
+        while True:
+            rows = await query(
+                conn,
+                f'SELECT "id", "{instant}", "{day}" FROM "{table}" '
+                f'WHERE "workspace_id" = ? AND "id" > ? ORDER BY "id" LIMIT {_PAGE}',
+                [workspace_id, last_id],
+            )
+            if not rows:
+                break
+            last_id = int(rows[-1]["id"])
+            changed: list[tuple[Any, ...]] = []
+            for row in rows:
+                day_now = local_date(as_datetime(row[instant]), tz)
+                if day_now != as_date(row[day]):
+                    changed.append((day_now, row["id"]))
+            await execute_many(conn, f'UPDATE "{table}" SET "{day}" = ? WHERE "id" = ?', changed)
+
+
+async def rebuild_rollup(conn: BaseDBAsyncClient, workspace_id: int) -> None:
+    """Replace the workspace's rollup with one recomputed from the ledger."""
+    await execute(conn, 'DELETE FROM "daily_usage" WHERE "workspace_id" = ?', [workspace_id])
+    await execute(
+        conn,
+        'INSERT INTO "daily_usage" ("workspace_id", "local_date", "assistant_id", "channel", '
+        '"credits", "messages", "conversations_started", "text_queries", "voice_minutes") '
+        + LEDGER_ROLLUP_SELECT,
+        [False, workspace_id, False],
+    )

@@ -1,0 +1,93 @@
+"""The few raw SQL helpers the ORM cannot express portably (upserts, RETURNING)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+
+def is_postgres(conn: BaseDBAsyncClient) -> bool:
+    return conn.capabilities.dialect == "postgres"
+
+
+def render(conn: BaseDBAsyncClient, query: str) -> str:
+    """Write queries with `?`; PostgreSQL (asyncpg) wants `$1, $2, …`."""
+    if not is_postgres(conn):
+        return query
+    parts = query.split("?")
+    out = [parts[0]]
+    for n, part in enumerate(parts[1:], start=1):
+        out.append(f"${n}{part}")
+    return "".join(out)
+
+
+def row_values(count: int, width: int) -> str:
+    """`(?, ?), (?, ?)` for a multi-row VALUES clause."""
+    one = "(" + ", ".join("?" * width) + ")"
+    return ", ".join([one] * count)
+
+
+async def query(
+    conn: BaseDBAsyncClient, sql: str, values: Sequence[Any] = ()
+) -> list[dict[str, Any]]:
+    return await conn.execute_query_dict(render(conn, sql), list(values))
+
+
+async def execute(conn: BaseDBAsyncClient, sql: str, values: Sequence[Any] = ()) -> None:
+    await conn.execute_query(render(conn, sql), list(values))
+
+
+async def execute_many(conn: BaseDBAsyncClient, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    if rows:
+        await conn.execute_many(render(conn, sql), [list(r) for r in rows])
+
+
+async def upsert(
+    conn: BaseDBAsyncClient,
+    table: str,
+    key: dict[str, Any],
+    always: dict[str, Any],
+    on_insert: dict[str, Any] | None = None,
+) -> int:
+    """Insert a row or update it by its natural key in one statement; returns its id.
+
+    `always` columns are written on insert and update, `on_insert` ones only on insert.
+    The unique key decides, so concurrent calls cannot create two rows.
+    """
+    columns = {**key, **always, **(on_insert or {})}
+    names = ", ".join(f'"{c}"' for c in columns)
+    updates = (
+        ", ".join(f'"{c}" = excluded."{c}"' for c in always)
+        or f'"{next(iter(key))}" = excluded."{next(iter(key))}"'
+    )
+    conflict = ", ".join(f'"{c}"' for c in key)
+    sql = (
+        f'INSERT INTO "{table}" ({names}) VALUES {row_values(1, len(columns))} '
+        f'ON CONFLICT ({conflict}) DO UPDATE SET {updates} RETURNING "id"'
+    )
+    rows = await query(conn, sql, list(columns.values()))
+    return int(rows[0]["id"])
+
+
+def as_datetime(value: Any) -> datetime:
+    """A timestamp column read by raw SQL: asyncpg gives datetimes, SQLite gives text."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    parsed = datetime.fromisoformat(str(value))
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def utc(value: datetime) -> datetime:
+    """Every timestamp is written in UTC, so SQLite's text comparisons order correctly."""
+    return value.astimezone(UTC)

@@ -1,0 +1,1 @@
+"""What each field means: access rules, validation, range math, figures and writes."""

@@ -1,0 +1,55 @@
+"""Calendar days in a workspace's time zone. Pure functions: no ORM, no GraphQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from models.tz import local_date, zone
+
+__all__ = ["day_start", "days_bounds", "is_known_timezone", "local_date", "zone"]
+
+
+@lru_cache(maxsize=1)
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def is_known_timezone(name: str) -> bool:
+    return name in _known_zones()
+
+
+def day_start(day: date, tz: str) -> datetime:
+    """Local midnight at the start of `day`, as a UTC instant."""
+    return datetime.combine(day, time(0), tzinfo=zone(tz)).astimezone(UTC)
+
+
+def days_bounds(first: date, last: date, tz: str) -> tuple[datetime, datetime]:
+    """[start, end) in UTC covering the local dates first..last inclusive."""
+    return day_start(first, tz), day_start(last + timedelta(days=1), tz)
+
+
+DEFAULT_RANGE_DAYS = 30
+
+
+class RangeError(ValueError):
+    """A range that is reversed or longer than allowed."""
+
+
+def resolve_range(
+    start: date | None, end: date | None, today: date, max_days: int
+) -> tuple[date, date]:
+    """The inclusive range asked for; omitted, the 30 days ending today."""
+    if start is None or end is None:
+        return today - timedelta(days=DEFAULT_RANGE_DAYS - 1), today
+    if start > end:
+        raise RangeError(f"range.start {start} is after range.end {end}")
+    days = (end - start).days + 1
+    if days > max_days:
+        raise RangeError(f"range covers {days} days; at most {max_days} are allowed")
+    return start, end
+
+
+def today_in(tz: str, now: datetime) -> date:
+    return local_date(now, tz)

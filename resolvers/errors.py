@@ -1,0 +1,41 @@
+"""Expected errors: each carries the contract's `extensions.code`."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class BurnrateError(Exception):
+    """An error the client should see as is, with a code from the contract."""
+
+    code: ClassVar[str] = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str, **extensions: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extensions: dict[str, Any] = {"code": self.code, **extensions}
+
+
+class BadUserInput(BurnrateError):
+    code = "BAD_USER_INPUT"
+
+
+class Unauthenticated(BurnrateError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(BurnrateError):
+    code = "FORBIDDEN"
+
+
+class NotFound(BurnrateError):
+    code = "NOT_FOUND"
+
+
+class ServiceUnavailable(BurnrateError):
+    code = "SERVICE_UNAVAILABLE"
+
+
+def not_found(what: str = "object") -> NotFound:
+    """The one answer for ids that do not exist and ids the caller may not see."""
+    return NotFound(f"No {what} with this id exists.")

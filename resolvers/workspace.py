@@ -1,0 +1,204 @@
+"""Plans, workspaces and the viewer: reads and admin writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tortoise.transactions import in_transaction
+
+from models import Plan, PlanGrant, Workspace
+from models.enums import FRACTIONAL_TYPES, CreditType
+from models.ledger import CONNECTION
+from models.rollup import rebuild_rollup, relocalize
+from models.sql import upsert
+from resolvers import validation as v
+from resolvers.access import Principal
+from resolvers.context import Context
+from resolvers.errors import BadUserInput, not_found
+from resolvers.ids import decode_id
+from resolvers.pagination import Page, check_first, decode_cursor, encode_cursor
+
+
+@dataclass(frozen=True)
+class GrantSpec:
+    credit_type: CreditType
+    per_period: Decimal
+
+
+async def resolve_viewer(ctx: Context) -> Principal:
+    return await ctx.principal()
+
+
+async def visible_workspace(ctx: Context, workspace_id: int | None) -> Workspace:
+    """The workspace if this key may see it; NOT_FOUND for absent and foreign alike."""
+    principal = await ctx.principal()
+    if workspace_id is None or not principal.may_see(workspace_id):
+        raise not_found("workspace")
+    workspace = await ctx.loaders.workspace_by_id.get(workspace_id)
+    if workspace is None:
+        raise not_found("workspace")
+    return workspace
+
+
+async def readable_workspace(ctx: Context, global_id: str) -> Workspace:
+    (await ctx.principal()).require_read()
+    return await visible_workspace(ctx, decode_id(global_id, "Workspace"))
+
+
+async def writable_workspace(ctx: Context, global_id: str) -> Workspace:
+    (await ctx.principal()).require_write()
+    return await visible_workspace(ctx, decode_id(global_id, "Workspace"))
+
+
+async def admin_workspace(ctx: Context, global_id: str) -> Workspace:
+    (await ctx.principal()).require_admin()
+    return await visible_workspace(ctx, decode_id(global_id, "Workspace"))
+
+
+async def resolve_viewer_workspace(ctx: Context) -> Workspace | None:
+    principal = await ctx.principal()
+    if principal.workspace_id is None:
+        return None
+    return await ctx.loaders.workspace_by_id.get(principal.workspace_id)
+
+
+async def resolve_workspaces(ctx: Context, first: int, after: str | None) -> Page[Workspace]:
+    """Workspaces the key may read, oldest first: all for admin, its own otherwise."""
+    principal = await ctx.principal()
+    principal.require_read()
+    check_first(first)
+    base = Workspace.all()
+    if not principal.is_admin:
+        base = base.filter(id=principal.workspace_id)
+    page = base
+    if after is not None:
+        (after_id,) = decode_cursor(after, 1)
+        if not isinstance(after_id, int):
+            raise BadUserInput("after is not a cursor of this list.")
+        page = page.filter(id__gt=after_id)
+    rows = await page.order_by("id").limit(first + 1)
+    for row in rows:
+        ctx.loaders.workspace_by_id.prime(row.id, row)
+    return Page(
+        items=rows[:first],
+        cursors=[encode_cursor(r.id) for r in rows[:first]],
+        has_next_page=len(rows) > first,
+        had_cursor=after is not None,
+        count=base.count,
+    )
+
+
+async def resolve_plan(ctx: Context, plan_id: int) -> Plan:
+    plan = await ctx.loaders.plan_by_id.get(plan_id)
+    if plan is None:
+        raise not_found("plan")
+    return plan
+
+
+async def resolve_grants(ctx: Context, plan_id: int) -> list[PlanGrant]:
+    return await ctx.loaders.grants_by_plan_id.get(plan_id)
+
+
+async def upsert_plan(ctx: Context, code: str, name: str, grants: list[GrantSpec]) -> Plan:
+    (await ctx.principal()).require_admin()
+    try:
+        v.plan_code("input.code", code)
+        v.text("input.name", name)
+        minor = _grant_amounts(grants)
+    except v.FieldProblem as problem:
+        raise v.fail(problem) from None
+    async with in_transaction(CONNECTION) as conn:
+        plan_id = await upsert(
+            conn,
+            "plan",
+            {"code": code},
+            {"name": name, "updated_at": v.utcnow()},
+            {"created_at": v.utcnow()},
+        )
+        await PlanGrant.filter(plan_id=plan_id).using_db(conn).delete()
+        await PlanGrant.bulk_create(
+            [
+                PlanGrant(plan_id=plan_id, credit_type=t.value, per_period=n)
+                for t, n in minor.items()
+            ],
+            using_db=conn,
+        )
+    return await Plan.get(id=plan_id)
+
+
+def _grant_amounts(grants: list[GrantSpec]) -> dict[CreditType, int]:
+    minor: dict[CreditType, int] = {}
+    for i, grant in enumerate(grants):
+        field = f"input.grants[{i}].perPeriod"
+        if grant.credit_type in minor:
+            raise v.FieldProblem(
+                f"input.grants[{i}].creditType", f"{grant.credit_type.value} is granted twice"
+            )
+        whole = grant.credit_type not in FRACTIONAL_TYPES
+        minor[grant.credit_type] = v.amount(field, grant.per_period, whole=whole)
+    return minor
+
+
+async def _plan_by_code(field: str, code: str) -> Plan:
+    plan = await Plan.filter(code=code).first()
+    if plan is None:
+        raise v.FieldProblem(field, f"no plan has the code {code!r}")
+    return plan
+
+
+async def create_workspace(
+    ctx: Context, name: str, timezone: str, plan_code: str, billing_anchor_day: int
+) -> Workspace:
+    (await ctx.principal()).require_admin()
+    try:
+        v.text("input.name", name)
+        v.timezone_name("input.timezone", timezone)
+        v.anchor_day("input.billingAnchorDay", billing_anchor_day)
+        plan = await _plan_by_code("input.planCode", plan_code)
+    except v.FieldProblem as problem:
+        raise v.fail(problem) from None
+    return await Workspace.create(
+        name=name, timezone=timezone, plan_id=plan.id, billing_anchor_day=billing_anchor_day
+    )
+
+
+async def update_workspace(
+    ctx: Context,
+    global_id: str,
+    name: str | None,
+    timezone: str | None,
+    plan_code: str | None,
+    billing_anchor_day: int | None,
+) -> Workspace:
+    """Change what is given; a new time zone re-dates the ledger and rebuilds the rollup."""
+    workspace = await admin_workspace(ctx, global_id)
+    changes: dict[str, object] = {}
+    try:
+        if name is not None:
+            changes["name"] = v.text("input.name", name)
+        if timezone is not None:
+            changes["timezone"] = v.timezone_name("input.timezone", timezone)
+        if billing_anchor_day is not None:
+            changes["billing_anchor_day"] = v.anchor_day(
+                "input.billingAnchorDay", billing_anchor_day
+            )
+        if plan_code is not None:
+            changes["plan_id"] = (await _plan_by_code("input.planCode", plan_code)).id
+    except v.FieldProblem as problem:
+        raise v.fail(problem) from None
+    async with in_transaction(CONNECTION) as conn:
+        # Locking the row makes concurrent recordUsage calls wait, so none dates its events
+        # in the old zone after the rebuild.
+        locked = await Workspace.filter(id=workspace.id).using_db(conn).select_for_update().get()
+        rezoned = timezone is not None and timezone != locked.timezone
+        if changes:
+            await (
+                Workspace.filter(id=workspace.id)
+                .using_db(conn)
+                .update(**changes, updated_at=v.utcnow())
+            )
+        if rezoned and timezone is not None:
+            await relocalize(conn, workspace.id, timezone)
+            await rebuild_rollup(conn, workspace.id)
+    return await Workspace.get(id=workspace.id)

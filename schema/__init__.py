@@ -1,0 +1,1 @@
+"""Strawberry types and fields only: thin, typed, described."""

@@ -1,0 +1,12 @@
+"""GraphQL enums, the same names as the stored values."""
+
+from __future__ import annotations
+
+import strawberry
+
+from models import enums
+
+Scope = strawberry.enum(enums.Scope)
+CreditType = strawberry.enum(enums.CreditType)
+Channel = strawberry.enum(enums.Channel)
+ConversationType = strawberry.enum(enums.ConversationType)

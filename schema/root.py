@@ -1,0 +1,51 @@
+"""The root Query and Mutation, composed per domain, and the schema (built once)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.tools import merge_types
+
+from resolvers.node import resolve_node
+from schema.context import Info
+from schema.errors import CodedErrors
+from schema.node import Node
+from schema.resources import Assistant, PhoneNumber, ResourceMutation, TeamMember, TopUp
+from schema.scalars import SCALAR_OVERRIDES
+from schema.usage import Contact, Conversation, UsageMutation
+from schema.workspace import Workspace, WorkspaceMutation, WorkspaceQuery
+
+NODE_TYPES: dict[str, Any] = {
+    "Workspace": Workspace,
+    "Assistant": Assistant,
+    "Contact": Contact,
+    "Conversation": Conversation,
+    "TeamMember": TeamMember,
+    "PhoneNumber": PhoneNumber,
+    "TopUp": TopUp,
+}
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Any object by its global id.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        type_name, row = await resolve_node(info.context, id)
+        return NODE_TYPES[type_name].from_row(row)  # type: ignore[no-any-return]
+
+
+Query = merge_types("Query", (NodeQuery, WorkspaceQuery))
+Mutation = merge_types("Mutation", (WorkspaceMutation, ResourceMutation, UsageMutation))
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    types=list(NODE_TYPES.values()),
+    scalar_overrides=SCALAR_OVERRIDES,
+    extensions=[CodedErrors],
+)
+
+
+def sdl() -> str:
+    return schema.as_str() + "\n"

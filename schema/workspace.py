@@ -1,0 +1,171 @@
+"""Plans, workspaces and the viewer."""
+
+from __future__ import annotations
+
+import decimal
+
+import strawberry
+
+from models import Plan as PlanRow
+from models import PlanGrant as PlanGrantRow
+from models import Workspace as WorkspaceRow
+from models.enums import CreditType, Scope
+from models.units import from_minor
+from resolvers import workspace as resolvers
+from resolvers.ids import to_global_id
+from resolvers.resources import resolve_assistants
+from schema.context import Info
+from schema.inputs import CreateWorkspaceInput, PlanInput, UpdateWorkspaceInput
+from schema.node import Node
+from schema.pagination import Connection, build_connection, given
+from schema.resources import Assistant
+
+
+@strawberry.type
+class PlanGrant:
+    credit_type: CreditType
+    per_period: decimal.Decimal
+
+    @classmethod
+    def from_row(cls, row: PlanGrantRow) -> PlanGrant:
+        return cls(credit_type=CreditType(row.credit_type), per_period=from_minor(row.per_period))
+
+
+@strawberry.type
+class Plan:
+    code: str
+    name: str
+    pk: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: PlanRow) -> Plan:
+        return cls(code=row.code, name=row.name, pk=row.id)
+
+    @strawberry.field(description="Allotments per billing period, in the order of CreditType.")
+    async def grants(self, info: Info) -> list[PlanGrant]:
+        return [
+            PlanGrant.from_row(g) for g in await resolvers.resolve_grants(info.context, self.pk)
+        ]
+
+
+@strawberry.type
+class Workspace(Node):
+    id: strawberry.ID
+    name: str
+    timezone: str = strawberry.field(
+        description=(
+            "IANA time zone name; every calendar day of this workspace is a day in this zone."
+        )
+    )
+    billing_anchor_day: int = strawberry.field(
+        description="Day of the month billing periods start on (clamped to short months)."
+    )
+    row: strawberry.Private[WorkspaceRow]
+
+    @classmethod
+    def from_row(cls, row: WorkspaceRow) -> Workspace:
+        return cls(
+            id=strawberry.ID(to_global_id("Workspace", row.id)),
+            name=row.name,
+            timezone=row.timezone,
+            billing_anchor_day=row.billing_anchor_day,
+            row=row,
+        )
+
+    @strawberry.field
+    async def plan(self, info: Info) -> Plan:
+        return Plan.from_row(await resolvers.resolve_plan(info.context, self.row.plan_id))
+
+    @strawberry.field(description="The workspace's assistants by name; archived ones on request.")
+    async def assistants(
+        self,
+        info: Info,
+        first: int = 50,
+        after: str | None = strawberry.UNSET,
+        include_archived: bool = False,
+    ) -> Connection[Assistant]:
+        (await info.context.principal()).require_read()
+        page = await resolve_assistants(
+            info.context, self.row.id, first, given(after), include_archived
+        )
+        return build_connection(
+            [Assistant.from_row(r) for r in page.items],
+            page.cursors,
+            page.has_next_page,
+            page.had_cursor,
+            page.count,
+        )
+
+
+@strawberry.type
+class Viewer:
+    name: str
+    scopes: list[Scope]
+    workspace_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The key's own workspace; null for an admin key.")
+    async def workspace(self, info: Info) -> Workspace | None:
+        row = await resolvers.resolve_viewer_workspace(info.context)
+        return Workspace.from_row(row) if row else None
+
+
+@strawberry.type
+class WorkspaceQuery:
+    @strawberry.field(description="The API key making the request.")
+    async def viewer(self, info: Info) -> Viewer:
+        principal = await resolvers.resolve_viewer(info.context)
+        return Viewer(
+            name=principal.name,
+            scopes=[s for s in Scope if s in principal.scopes],
+            workspace_id=principal.workspace_id,
+        )
+
+    @strawberry.field
+    async def workspace(self, info: Info, id: strawberry.ID) -> Workspace | None:
+        return Workspace.from_row(await resolvers.readable_workspace(info.context, id))
+
+    @strawberry.field(description="Workspaces this key may read (all of them for an admin key).")
+    async def workspaces(
+        self, info: Info, first: int = 20, after: str | None = strawberry.UNSET
+    ) -> Connection[Workspace]:
+        page = await resolvers.resolve_workspaces(info.context, first, given(after))
+        return build_connection(
+            [Workspace.from_row(r) for r in page.items],
+            page.cursors,
+            page.has_next_page,
+            page.had_cursor,
+            page.count,
+        )
+
+
+@strawberry.type
+class WorkspaceMutation:
+    @strawberry.mutation(description="Create or replace a plan and its grants, keyed by code.")
+    async def upsert_plan(self, info: Info, input: PlanInput) -> Plan:
+        grants = [resolvers.GrantSpec(g.credit_type, g.per_period) for g in input.grants]
+        return Plan.from_row(
+            await resolvers.upsert_plan(info.context, input.code, input.name, grants)
+        )
+
+    @strawberry.mutation
+    async def create_workspace(self, info: Info, input: CreateWorkspaceInput) -> Workspace:
+        row = await resolvers.create_workspace(
+            info.context, input.name, input.timezone, input.plan_code, input.billing_anchor_day
+        )
+        return Workspace.from_row(row)
+
+    @strawberry.mutation(
+        description=(
+            "Change a workspace; a new time zone re-dates its usage and rebuilds the rollup."
+        )
+    )
+    async def update_workspace(self, info: Info, input: UpdateWorkspaceInput) -> Workspace:
+        row = await resolvers.update_workspace(
+            info.context,
+            input.id,
+            input.name,
+            input.timezone,
+            input.plan_code,
+            input.billing_anchor_day,
+        )
+        return Workspace.from_row(row)

@@ -1,0 +1,162 @@
+"""The `burnrate` command (see the contract's CLI.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+
+from models import Workspace
+from models.enums import Scope
+from resolvers.ids import decode_id
+from server import db
+from server.auth import create_key
+from server.settings import settings
+
+_SCOPES = {"usage:read": Scope.USAGE_READ, "usage:write": Scope.USAGE_WRITE}
+
+
+class CommandError(Exception):
+    """A failure to report as one line on stderr."""
+
+
+def _with_database(work: Callable[[], Awaitable[None]]) -> None:
+    async def run() -> None:
+        await db.init()
+        try:
+            await work()
+        finally:
+            await db.close()
+
+    asyncio.run(run())
+
+
+def cmd_migrate(_: argparse.Namespace) -> None:
+    asyncio.run(db.migrate())
+    print(f"database is up to date: {settings.database_url}")
+
+
+def _workspace_pk(raw: str) -> int:
+    pk = int(raw) if raw.isdigit() else decode_id(raw, "Workspace")
+    if pk is None:
+        raise CommandError(f"--workspace {raw!r} is not a workspace id")
+    return pk
+
+
+def cmd_keys_create(args: argparse.Namespace) -> None:
+    if args.admin == bool(args.workspace):
+        raise CommandError("give either --admin or --workspace ID (with --scope)")
+    if args.admin and args.scope:
+        raise CommandError("--scope applies to workspace keys; an admin key may do everything")
+    if args.workspace and not args.scope:
+        raise CommandError("a workspace key needs at least one --scope (usage:read, usage:write)")
+    scopes = frozenset({Scope.ADMIN}) if args.admin else frozenset(_SCOPES[s] for s in args.scope)
+    workspace_pk = None if args.admin else _workspace_pk(args.workspace)
+
+    async def work() -> None:
+        if workspace_pk is not None and not await Workspace.filter(id=workspace_pk).exists():
+            raise CommandError(f"no workspace with id {args.workspace!r}")
+        key = await create_key(args.name, scopes, workspace_pk)
+        kind = "admin key" if args.admin else f"key for workspace {workspace_pk}"
+        print(f"created {kind} {args.name!r} ({', '.join(sorted(s.value for s in scopes))})")
+        print(key.secret)
+
+    _with_database(work)
+
+
+def cmd_schema(_: argparse.Namespace) -> None:
+    from schema.root import sdl
+
+    sys.stdout.write(sdl())
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    print(f"GraphQL API: http://{host}:{port}/graphql", flush=True)
+    print(f"Health: http://{host}:{port}/healthz  Ready: http://{host}:{port}/readyz", flush=True)
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers if workers > 1 else None,
+        log_level="info",
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    if args.workers < 1:
+        raise CommandError("--workers must be at least 1")
+    _serve(args.host, args.port, args.workers)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    asyncio.run(db.migrate())
+    print(f"database is up to date: {settings.database_url}")
+    print("create a key with: burnrate keys create --admin --name demo")
+    _serve(args.host, args.port, 1)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="burnrate", description="Burnrate usage API")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("migrate", help="create or upgrade the database schema").set_defaults(
+        func=cmd_migrate
+    )
+
+    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(
+        dest="keys_command", required=True
+    )
+    create = keys.add_parser("create", help="create a key; prints it alone on the last line")
+    create.add_argument("--admin", action="store_true", help="a key for every workspace")
+    create.add_argument("--workspace", help="the workspace id (global id or number)")
+    create.add_argument("--scope", action="append", choices=sorted(_SCOPES), default=[])
+    create.add_argument("--name", required=True)
+    create.set_defaults(func=cmd_keys_create)
+
+    serve = sub.add_parser("serve", help="serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    demo = sub.add_parser("demo", help="migrate, load demo data, serve")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.set_defaults(func=cmd_demo)
+
+    sub.add_parser("schema", help="print the GraphQL schema (SDL)").set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    try:
+        args.func(args)
+    except CommandError as exc:
+        return _fail(str(exc))
+    except db.DatabaseUrlError as exc:
+        return _fail(str(exc))
+    except (OSError, ConnectionError) as exc:
+        return _fail(f"cannot reach the database at {settings.database_url}: {exc}")
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if type(exc).__name__ in ("DBConnectionError", "OperationalError", "ConfigurationError"):
+            return _fail(f"database error at {settings.database_url}: {exc}")
+        raise
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"burnrate: {message}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
