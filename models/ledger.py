@@ -301,7 +301,7 @@ async def _lock_conversations(
             sent = conversation_attributes(event, contact_ids[event.contact_external_id])
             for attr, value in stored.items():
                 if sent[attr] != value:
-                    problems.append(_conflict(event, attr))
+                    problems.append(_conflict(event, attr, value, sent[attr]))
         ended = row["ended_at"]
         states[key] = _ConversationState(
             id=int(row["id"]),
@@ -327,16 +327,28 @@ _ATTRIBUTE_FIELDS = {
 }
 
 
-def _conflict(event: EventRecord, attr: str) -> EventProblem:
+#: Attributes whose values may be shown back (the others are internal ids).
+_SHOWN_ATTRIBUTES = frozenset({"channel", "type", "playground"})
+
+
+def _conflict(event: EventRecord, attr: str, stored: Any, sent: Any) -> EventProblem:
     field_name = _ATTRIBUTE_FIELDS[attr]
+    values = (
+        f" ({_shown(stored)}, this event says {_shown(sent)})" if attr in _SHOWN_ATTRIBUTES else ""
+    )
     return EventProblem(
         index=event.index,
         field=field_name,
         message=(
             f"conversation {event.conversation_external_id!r} was recorded with a different "
-            f"{field_name}; every event of a conversation must repeat its first event's value"
+            f"{field_name}{values}; every event of a conversation must repeat its first "
+            "event's value"
         ),
     )
+
+
+def _shown(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 async def _insert_events(
