@@ -103,15 +103,6 @@ class RollupDelta:
         self.text_queries += event.text_queries
         self.voice_minutes += event.voice_minutes
 
-    def is_zero(self) -> bool:
-        return not (
-            self.credits
-            or self.messages
-            or self.conversations_started
-            or self.text_queries
-            or self.voice_minutes
-        )
-
 
 @dataclass
 class _ConversationState:
@@ -471,8 +462,11 @@ def _utc_values(state: _ConversationState) -> tuple[Any, ...]:
 async def add_to_rollup(
     conn: BaseDBAsyncClient, workspace_id: int, deltas: dict[RollupKey, RollupDelta]
 ) -> None:
-    """Increment-upsert the rollup rows, in key order so concurrent writers never deadlock."""
-    rows = sorted((k, d) for k, d in deltas.items() if not d.is_zero())
+    """Increment-upsert the rollup rows, in key order so concurrent writers never deadlock.
+
+    A key with an all-zero delta is written too: a rollup row exists exactly where the ledger
+    has a live event, as a recomputation from the ledger would have it."""
+    rows = sorted(deltas.items())
     for chunk in _chunks(rows):
         values: list[Any] = []
         for (day, assistant_id, channel), d in chunk:

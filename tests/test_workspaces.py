@@ -193,8 +193,8 @@ async def test_timezone_change_redates_ledger_and_rebuilds_rollup(api: Api) -> N
         ("2026-11-01", 25_000, 1),
         ("2026-11-02", 10_000, 1),
     ]
-    days = await UsageEvent.all().order_by("idempotency_key").values_list("local_date", flat=True)
-    assert [d.isoformat() for d in days] == ["2026-11-01", "2026-11-02"]
+    events = await UsageEvent.all().order_by("idempotency_key")
+    assert [e.local_date.isoformat() for e in events] == ["2026-11-01", "2026-11-02"]
 
 
 async def test_viewer_for_admin_and_workspace_keys(api: Api) -> None:

@@ -1,0 +1,61 @@
+"""The ASGI app: health endpoints, request errors, and what unexpected failures look like."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+
+from tests import world
+from tests.api import Api
+
+
+async def test_healthz_and_readyz(http: httpx.AsyncClient) -> None:
+    assert (await http.get("/healthz")).json() == {"status": "ok"}
+    ready = await http.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "database": "reachable"}
+
+
+async def test_syntax_and_unknown_fields_are_bad_user_input(api: Api) -> None:
+    for query in ("{ viewer { name ", "{ viewer { password } }", "mutation { nothing }"):
+        error = await api.error(query)
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_wrong_variable_types_are_bad_user_input(api: Api) -> None:
+    ws = await world.workspace(api)
+    error = await api.error(
+        world.UPDATE_WORKSPACE, {"input": {"id": ws, "billingAnchorDay": "first"}}
+    )
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "billingAnchorDay" in error["message"]
+
+
+async def test_an_unexpected_failure_is_masked_and_logged(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(secret: str) -> str:
+        raise RuntimeError("secret internals: SELECT * FROM api_key")
+
+    monkeypatch.setattr("server.auth.hash_secret", broken)
+    api.headers["X-Request-Id"] = "req-123"
+    with caplog.at_level(logging.ERROR, logger="burnrate.errors"):
+        error = await api.error("{ viewer { name } }")
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-123"}
+    assert "secret internals" not in error["message"]
+    assert "req-123" in caplog.text
+    assert "secret internals" in caplog.text
+
+
+async def test_a_lost_database_is_service_unavailable(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable(secret: str) -> str:
+        raise ConnectionRefusedError("connection refused")
+
+    monkeypatch.setattr("server.auth.hash_secret", unreachable)
+    error = await api.error("{ viewer { name } }")
+    assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert error["extensions"]["retryable"] is True
