@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
@@ -30,6 +33,52 @@ def _interval(
     return begun
 
 
+M = TypeVar("M", Assistant, TeamMember, PhoneNumber)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An in-use interval as sent: its start column and field, and its end's."""
+
+    start_column: str
+    start_field: str
+    start: datetime | None
+    end_column: str
+    end_field: str
+    end: datetime | None
+
+
+async def _upsert_with_interval(
+    model: type[M], key: dict[str, object], interval: Interval, values: dict[str, object]
+) -> M:
+    """Upsert a row keyed by its natural key. An omitted start keeps the stored one (now, for
+    a new row); the end is what is sent, so a row can be ended and reopened."""
+    existing = await model.filter(**key).first()
+    stored = getattr(existing, interval.start_column) if existing else None
+    try:
+        begun = _interval(
+            interval.start_field, interval.start or stored, interval.end_field, interval.end
+        )
+    except v.FieldProblem as problem:
+        raise v.fail(problem) from None
+    always = {**values, interval.end_column: interval.end}
+    if interval.start is not None:
+        always[interval.start_column] = interval.start
+    on_insert = {} if interval.start is not None else {interval.start_column: begun}
+    async with in_transaction(CONNECTION) as conn:
+        pk = await upsert(conn, model._meta.db_table, key, always, on_insert)
+    return await model.get(id=pk)
+
+
+def _checked(*checks: Callable[[], object]) -> None:
+    """Run field checks; the first failure becomes a BAD_USER_INPUT error."""
+    try:
+        for check in checks:
+            check()
+    except v.FieldProblem as problem:
+        raise v.fail(problem) from None
+
+
 async def upsert_assistant(
     ctx: Context,
     workspace_id: str,
@@ -38,31 +87,19 @@ async def upsert_assistant(
     created_at: datetime | None,
     archived_at: datetime | None,
 ) -> Assistant:
-    """Keyed by externalId. An omitted createdAt keeps the stored one (now, when new);
-    archivedAt is what is sent, so an assistant can be archived and restored."""
+    """Keyed by externalId; archivedAt is what is sent, so an assistant can be restored."""
     workspace = await writable_workspace(ctx, workspace_id)
-    try:
-        v.text("input.externalId", external_id)
-        v.text("input.name", name)
-        existing = await Assistant.filter(
-            workspace_id=workspace.id, external_id=external_id
-        ).first()
-        start = created_at or (existing.created_at if existing else None)
-        begun = _interval("input.createdAt", start, "input.archivedAt", archived_at)
-    except v.FieldProblem as problem:
-        raise v.fail(problem) from None
-    always: dict[str, object] = {"name": name, "archived_at": archived_at}
-    if created_at is not None:
-        always["created_at"] = created_at
-    async with in_transaction(CONNECTION) as conn:
-        pk = await upsert(
-            conn,
-            "assistant",
-            {"workspace_id": workspace.id, "external_id": external_id},
-            always,
-            {} if created_at is not None else {"created_at": begun},
-        )
-    return await Assistant.get(id=pk)
+    _checked(
+        lambda: v.text("input.externalId", external_id),
+        lambda: v.text("input.name", name),
+    )
+    return await _upsert_with_interval(
+        Assistant,
+        {"workspace_id": workspace.id, "external_id": external_id},
+        Interval("created_at", "input.createdAt", created_at,
+                 "archived_at", "input.archivedAt", archived_at),
+        {"name": name},
+    )  # fmt: skip
 
 
 async def upsert_team_member(
@@ -75,32 +112,17 @@ async def upsert_team_member(
     removed_at: datetime | None,
 ) -> TeamMember:
     workspace = await writable_workspace(ctx, workspace_id)
-    try:
-        v.text("input.externalId", external_id)
-        v.optional_text("input.displayName", display_name)
-        existing = await TeamMember.filter(
-            workspace_id=workspace.id, external_id=external_id
-        ).first()
-        start = joined_at or (existing.joined_at if existing else None)
-        begun = _interval("input.joinedAt", start, "input.removedAt", removed_at)
-    except v.FieldProblem as problem:
-        raise v.fail(problem) from None
-    always: dict[str, object] = {
-        "display_name": display_name,
-        "agent_seat": agent_seat,
-        "removed_at": removed_at,
-    }
-    if joined_at is not None:
-        always["joined_at"] = joined_at
-    async with in_transaction(CONNECTION) as conn:
-        pk = await upsert(
-            conn,
-            "team_member",
-            {"workspace_id": workspace.id, "external_id": external_id},
-            always,
-            {} if joined_at is not None else {"joined_at": begun},
-        )
-    return await TeamMember.get(id=pk)
+    _checked(
+        lambda: v.text("input.externalId", external_id),
+        lambda: v.optional_text("input.displayName", display_name),
+    )
+    return await _upsert_with_interval(
+        TeamMember,
+        {"workspace_id": workspace.id, "external_id": external_id},
+        Interval("joined_at", "input.joinedAt", joined_at,
+                 "removed_at", "input.removedAt", removed_at),
+        {"display_name": display_name, "agent_seat": agent_seat},
+    )  # fmt: skip
 
 
 async def upsert_phone_number(
@@ -111,25 +133,14 @@ async def upsert_phone_number(
     released_at: datetime | None,
 ) -> PhoneNumber:
     workspace = await writable_workspace(ctx, workspace_id)
-    try:
-        v.phone_number("input.number", number)
-        existing = await PhoneNumber.filter(workspace_id=workspace.id, number=number).first()
-        start = activated_at or (existing.activated_at if existing else None)
-        begun = _interval("input.activatedAt", start, "input.releasedAt", released_at)
-    except v.FieldProblem as problem:
-        raise v.fail(problem) from None
-    always: dict[str, object] = {"released_at": released_at}
-    if activated_at is not None:
-        always["activated_at"] = activated_at
-    async with in_transaction(CONNECTION) as conn:
-        pk = await upsert(
-            conn,
-            "phone_number",
-            {"workspace_id": workspace.id, "number": number},
-            always,
-            {} if activated_at is not None else {"activated_at": begun},
-        )
-    return await PhoneNumber.get(id=pk)
+    _checked(lambda: v.phone_number("input.number", number))
+    return await _upsert_with_interval(
+        PhoneNumber,
+        {"workspace_id": workspace.id, "number": number},
+        Interval("activated_at", "input.activatedAt", activated_at,
+                 "released_at", "input.releasedAt", released_at),
+        {},
+    )  # fmt: skip
 
 
 async def grant_top_up(

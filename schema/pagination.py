@@ -7,7 +7,10 @@ from typing import Generic, TypeVar
 
 import strawberry
 
+from resolvers.pagination import Page
+
 T = TypeVar("T")
+R = TypeVar("R")
 V = TypeVar("V")
 
 
@@ -41,21 +44,16 @@ class Connection(Generic[T]):
         return await self.count()
 
 
-def build_connection(
-    nodes: list[T],
-    cursors: list[str],
-    has_next_page: bool,
-    had_cursor: bool,
-    count: Callable[[], Awaitable[int]],
-) -> Connection[T]:
-    edges = [Edge(cursor=c, node=n) for n, c in zip(nodes, cursors, strict=True)]
+def build_connection(page: Page[R], convert: Callable[[R], T]) -> Connection[T]:
+    """The GraphQL connection of one page of rows, each converted to its object type."""
+    edges = [Edge(cursor=c, node=convert(r)) for r, c in zip(page.items, page.cursors, strict=True)]
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=has_next_page,
-            has_previous_page=had_cursor,
-            start_cursor=cursors[0] if cursors else None,
-            end_cursor=cursors[-1] if cursors else None,
+            has_next_page=page.has_next_page,
+            has_previous_page=page.had_cursor,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
         ),
-        count=count,
+        count=page.count,
     )

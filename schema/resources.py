@@ -72,13 +72,7 @@ class Assistant(Node):
         page = await resolve_assistant_conversations(
             info.context, self.row, day_range, first, after
         )
-        return build_connection(
-            [Conversation.from_row(r) for r in page.items],
-            page.cursors,
-            page.has_next_page,
-            page.had_cursor,
-            page.count,
-        )
+        return build_connection(page, Conversation.from_row)
 
 
 @strawberry.type

@@ -88,13 +88,7 @@ class Workspace(Node):
         page = await resolve_assistants(
             info.context, self.row.id, first, given(after), include_archived
         )
-        return build_connection(
-            [Assistant.from_row(r) for r in page.items],
-            page.cursors,
-            page.has_next_page,
-            page.had_cursor,
-            page.count,
-        )
+        return build_connection(page, Assistant.from_row)
 
 
 @strawberry.type
@@ -129,13 +123,7 @@ class WorkspaceQuery:
         self, info: Info, first: int = 20, after: str | None = strawberry.UNSET
     ) -> Connection[Workspace]:
         page = await resolvers.resolve_workspaces(info.context, first, given(after))
-        return build_connection(
-            [Workspace.from_row(r) for r in page.items],
-            page.cursors,
-            page.has_next_page,
-            page.had_cursor,
-            page.count,
-        )
+        return build_connection(page, Workspace.from_row)
 
 
 @strawberry.type
