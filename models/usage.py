@@ -58,6 +58,7 @@ class Conversation(Model):
         indexes = (
             ("workspace_id", "last_activity_at", "id"),
             ("workspace_id", "assistant_id", "last_activity_at", "id"),
+            ("workspace_id", "ended_at"),
         )
 
 

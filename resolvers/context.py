@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from loaders.resources import AssistantByIdLoader, ContactByIdLoader
+from loaders.usage import CatalogLoader, ConcurrencyLoader, RollupLoader
 from loaders.workspace import GrantsByPlanIdLoader, PlanByIdLoader, WorkspaceByIdLoader
 from resolvers.access import Principal
 from resolvers.errors import Unauthenticated
@@ -35,6 +37,18 @@ class Loaders:
     def contact_by_id(self) -> ContactByIdLoader:
         return ContactByIdLoader()
 
+    @cached_property
+    def catalog(self) -> CatalogLoader:
+        return CatalogLoader(self.assistant_by_id)
+
+    @cached_property
+    def rollup(self) -> RollupLoader:
+        return RollupLoader()
+
+    @cached_property
+    def concurrency(self) -> ConcurrencyLoader:
+        return ConcurrencyLoader()
+
 
 @dataclass
 class Context:
@@ -42,16 +56,16 @@ class Context:
     #: Resolves the request's API key; None when it carries no valid key.
     authenticate: Callable[[], Awaitable[Principal | None]]
     loaders: Loaders = field(default_factory=Loaders)
-    _principal: Principal | None = None
-    _authenticated: bool = False
+    _lookup: asyncio.Future[Principal | None] | None = None
 
     async def principal(self) -> Principal:
-        """The caller, resolved once per request; UNAUTHENTICATED without a valid key."""
-        if not self._authenticated:
-            self._principal = await self.authenticate()
-            self._authenticated = True
-        if self._principal is None:
+        """The caller, resolved once per request (also when fields ask at the same time);
+        UNAUTHENTICATED without a valid key."""
+        if self._lookup is None:
+            self._lookup = asyncio.ensure_future(self.authenticate())
+        principal = await self._lookup
+        if principal is None:
             raise Unauthenticated(
                 "A valid API key is required: send 'Authorization: Bearer <key>'."
             )
-        return self._principal
+        return principal

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
-
-from tortoise.expressions import Q
 
 from models import Assistant, Conversation
 from models.enums import Channel, ConversationType
@@ -20,10 +18,11 @@ from models.ledger import (
 )
 from resolvers import validation as v
 from resolvers.context import Context
-from resolvers.days import RangeError, days_bounds, resolve_range, today_in
+from resolvers.dashboard import conversations_page
+from resolvers.days import RangeError, resolve_range, today_in
 from resolvers.errors import BadUserInput
 from resolvers.ids import decode_id
-from resolvers.pagination import Page, check_first, decode_cursor, encode_cursor
+from resolvers.pagination import Page
 from resolvers.workspace import writable_workspace
 from server.settings import settings
 
@@ -174,38 +173,13 @@ async def resolve_assistant_conversations(
     ctx: Context, assistant: Assistant, day_range: DayRange, first: int, after: str | None
 ) -> Page[Conversation]:
     """Live conversations whose last activity falls in the range, newest first."""
-    check_first(first)
-    lower, upper = days_bounds(day_range.start, day_range.end, day_range.timezone)
-    base = Conversation.filter(
-        workspace_id=assistant.workspace_id,
-        assistant_id=assistant.id,
-        playground=False,
-        last_activity_at__gte=lower,
-        last_activity_at__lt=upper,
-    )
-    page = base
-    if after is not None:
-        when_text, pk = decode_cursor(after, 2)
-        when = _cursor_instant(when_text)
-        if not isinstance(pk, int):
-            raise BadUserInput("after is not a cursor of this list.")
-        page = page.filter(Q(last_activity_at__lt=when) | Q(last_activity_at=when, id__lt=pk))
-    rows = await page.order_by("-last_activity_at", "-id").limit(first + 1)
     ctx.loaders.assistant_by_id.prime(assistant.id, assistant)
-    return Page(
-        items=rows[:first],
-        cursors=[encode_cursor(r.last_activity_at.isoformat(), r.id) for r in rows[:first]],
-        has_next_page=len(rows) > first,
-        had_cursor=after is not None,
-        count=base.count,
+    return await conversations_page(
+        assistant.workspace_id,
+        assistant.id,
+        day_range.start,
+        day_range.end,
+        day_range.timezone,
+        first,
+        after,
     )
-
-
-def _cursor_instant(value: Any) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise BadUserInput("after is not a cursor of this list.")
-    return v.utc_of(parsed)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import strawberry
 
 from models import enums
+from resolvers import dashboard, health
 
 Scope = strawberry.enum(enums.Scope)
 CreditType = strawberry.enum(enums.CreditType)
 Channel = strawberry.enum(enums.Channel)
 ConversationType = strawberry.enum(enums.ConversationType)
+VolumeMetric = strawberry.enum(dashboard.VolumeMetric)
+TileStatus = strawberry.enum(health.TileStatus)

@@ -12,10 +12,12 @@ from models import Workspace as WorkspaceRow
 from models.enums import CreditType, Scope
 from models.units import from_minor
 from resolvers import workspace as resolvers
+from resolvers.dashboard import resolve_scope
 from resolvers.ids import to_global_id
 from resolvers.resources import resolve_assistants
 from schema.context import Info
-from schema.inputs import CreateWorkspaceInput, PlanInput, UpdateWorkspaceInput
+from schema.dashboard import Usage
+from schema.inputs import CreateWorkspaceInput, DateRangeInput, PlanInput, UpdateWorkspaceInput
 from schema.node import Node
 from schema.pagination import Connection, build_connection, given
 from schema.resources import Assistant
@@ -75,6 +77,23 @@ class Workspace(Node):
     @strawberry.field
     async def plan(self, info: Info) -> Plan:
         return Plan.from_row(await resolvers.resolve_plan(info.context, self.row.plan_id))
+
+    @strawberry.field(description="Usage figures for a date range, for all agents or one.")
+    async def usage(
+        self,
+        info: Info,
+        range: DateRangeInput | None = strawberry.UNSET,
+        agent: strawberry.ID | None = strawberry.UNSET,
+    ) -> Usage:
+        range, agent = given(range), given(agent)
+        scope = await resolve_scope(
+            info.context,
+            self.row,
+            range.start if range else None,
+            range.end if range else None,
+            agent,
+        )
+        return Usage(scope=scope)
 
     @strawberry.field(description="The workspace's assistants by name; archived ones on request.")
     async def assistants(

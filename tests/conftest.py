@@ -8,6 +8,7 @@ there and drops it at the end.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -128,3 +129,34 @@ def tmp_sqlite(tmp_path: Path) -> str:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     where: Any = POSTGRES_SERVER or "SQLite (temporary file)"
     return [f"burnrate test database: {where}"]
+
+
+class StatementLog(logging.Handler):
+    """Every SQL statement Tortoise sends, as its `tortoise.db_client` logger reports them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.statements: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.statements.append(record.getMessage())
+
+    def clear(self) -> None:
+        self.statements.clear()
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def statements() -> Iterator[StatementLog]:
+    log = StatementLog()
+    logger = logging.getLogger("tortoise.db_client")
+    level = logger.level
+    logger.addHandler(log)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield log
+    finally:
+        logger.removeHandler(log)
+        logger.setLevel(level)
