@@ -106,14 +106,16 @@ async def workspace(
     return str(data["createWorkspace"]["id"])
 
 
-async def assistant(api: Api, workspace_id: str, external_id: str = "bot-1") -> str:
+async def assistant(
+    api: Api, workspace_id: str, external_id: str = "bot-1", name: str | None = None
+) -> str:
     data = await api.ok(
         UPSERT_ASSISTANT,
         {
             "input": {
                 "workspaceId": workspace_id,
                 "externalId": external_id,
-                "name": f"Assistant {external_id}",
+                "name": name or f"Assistant {external_id}",
                 "createdAt": "2026-01-01T00:00:00+00:00",
             }
         },
