@@ -72,7 +72,7 @@ async def test_concurrent_calls_tile_matches_the_reference_sweep(
     query = """query($id: ID!) { workspace(id: $id) {
       usage(range: {start: "2026-10-01", end: "2026-10-15"}) { tiles { creditType used } } } }"""
     tiles = (await api.ok(query, {"id": ws}))["workspace"]["usage"]["tiles"]
-    start, end = days_bounds(datetime(2026, 10, 1).date(), datetime(2026, 10, 31).date(), "UTC")
+    window = days_bounds(datetime(2026, 10, 1).date(), datetime(2026, 10, 31).date(), "UTC")
     assert tiles == [
-        {"creditType": "CONCURRENT_CALLS", "used": str(peak_concurrency(reference, start, end))}
+        {"creditType": "CONCURRENT_CALLS", "used": str(peak_concurrency(reference, *window))}
     ]
