@@ -37,13 +37,15 @@ query Dashboard($id: ID!, $range: DateRangeInput, $agent: ID, $after: String) {
 }"""
 
 CONSOLE = """
-query Console($first: Int!) {
-  workspaces(first: $first) {
+query Console($first: Int!, $after: String) {
+  workspaces(first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
     edges { node {
-      id name
+      id name timezone plan { code }
       usage {
         hasData
-        summary { creditsUsed messages conversations chatbotsUsed { used available } }
+        summary { creditsUsed conversations }
         tiles { creditType used allotted status forecast { depletesOn } }
       }
     } }
