@@ -201,3 +201,34 @@ async def test_node_resolves_every_type_within_the_keys_workspace(api: Api) -> N
         "id": their_ids["Assistant"],
         "name": "Assistant bot-bb",
     }
+
+
+async def test_every_read_path_stays_inside_the_keys_workspace(api: Api) -> None:
+    """A workspace key reads its own figures, and nothing of the other workspace leaks into
+    them, whatever it asks for."""
+    mine = await world.workspace(api, "Mine")
+    theirs = await world.workspace(api, "Theirs")
+    my_bot = await world.assistant(api, mine, "mine")
+    their_bot = await world.assistant(api, theirs, "theirs")
+    await world.record(api, mine, [world.event("m", T0, my_bot, "my-conv", credits="2")])
+    await world.record(api, theirs, [world.event("t", T0, their_bot, "their-conv", credits="7")])
+    reader = await api.workspace_key(mine, Scope.USAGE_READ)
+    query = """query($id: ID!, $agent: ID) { workspace(id: $id) {
+      assistants { edges { node { id } } }
+      usage(range: {start: "2026-11-01", end: "2026-11-20"}, agent: $agent) {
+        summary { creditsUsed conversations }
+        topAssistants { assistant { id } }
+        recentActivity { edges { node { externalId assistant { id } contact { externalId } } } }
+      } } }"""
+    own = (await reader.ok(query, {"id": mine}))["workspace"]
+    assert own["assistants"]["edges"] == [{"node": {"id": my_bot}}]
+    assert own["usage"]["summary"] == {"creditsUsed": "2", "conversations": 1}
+    assert own["usage"]["topAssistants"] == [{"assistant": {"id": my_bot}}]
+    assert [e["node"]["externalId"] for e in own["usage"]["recentActivity"]["edges"]] == ["my-conv"]
+    for variables in ({"id": theirs}, {"id": mine, "agent": their_bot}):
+        assert await reader.code(query, variables) == "NOT_FOUND"
+    listed = await reader.ok("{ workspaces { edges { node { id } } } }")
+    assert listed["workspaces"]["edges"] == [{"node": {"id": mine}}]
+    conversations = """query($id: ID!) { node(id: $id) { ... on Assistant {
+      conversations(range: {start: "2026-11-01", end: "2026-11-20"}) { totalCount } } } }"""
+    assert await reader.code(conversations, {"id": their_bot}) == "NOT_FOUND"
