@@ -95,7 +95,9 @@ def dialect() -> str:
 
 
 async def init(database_url: str | None = None) -> None:
-    await Tortoise.init(config=tortoise_config(database_url))
+    """Open the connections for this process. The context is also made the global fallback:
+    a server's requests run in other tasks than the lifespan that opened it."""
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
 
 
 async def close() -> None:

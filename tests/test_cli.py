@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from models import ApiKey
@@ -123,3 +126,49 @@ def test_schema_command_prints_the_committed_schema(tmp_sqlite: str) -> None:
     result = burnrate("schema", database_url=tmp_sqlite)
     assert result.returncode == 0
     assert result.stdout == (ROOT / "schema.graphql").read_text()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_serve_answers_over_real_http(tmp_sqlite: str) -> None:
+    """`burnrate serve` as operators run it: its own process, its lifespan, two workers."""
+    assert burnrate("migrate", database_url=tmp_sqlite).returncode == 0
+    created = burnrate("keys", "create", "--admin", "--name", "ops", database_url=tmp_sqlite)
+    key = created.stdout.strip().splitlines()[-1]
+    port = _free_port()
+    server = subprocess.Popen(
+        [BURNRATE, "serve", "--port", str(port), "--workers", "2"],
+        env=dict(os.environ, DATABASE_URL=tmp_sqlite),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not become ready"
+            time.sleep(0.2)
+        assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
+        for _ in range(4):  # several requests, so both workers answer
+            answer = httpx.post(
+                f"{base}/graphql",
+                json={"query": "{ viewer { name scopes } }"},
+                headers={"Authorization": f"Bearer {key}"},
+            )
+            assert answer.json() == {"data": {"viewer": {"name": "ops", "scopes": ["ADMIN"]}}}
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert output.count("Started server process") == 2, output
+    assert "Traceback" not in output
