@@ -93,10 +93,42 @@ def cmd_serve(args: argparse.Namespace) -> None:
     _serve(args.host, args.port, args.workers)
 
 
+def _progress_bar(done: int, total: int) -> None:
+    """`loading demo data [#####.....]  45%  12,000 of 26,000 events` on stderr."""
+    width = 30
+    filled = width * done // max(total, 1)
+    line = (
+        f"loading demo data [{'#' * filled}{'.' * (width - filled)}] "
+        f"{100 * done // max(total, 1):3d}%  {done:,} of {total:,} events"
+    )
+    if sys.stderr.isatty():
+        end = "\n" if done >= total else ""
+        print(f"\r{line}", end=end, file=sys.stderr, flush=True)
+    elif done >= total or (done // 1000) % 10 == 0:
+        print(line, file=sys.stderr, flush=True)
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
+    from server.demo import load_demo
+
     asyncio.run(db.migrate())
-    print(f"database is up to date: {settings.database_url}")
-    print("create a key with: burnrate keys create --admin --name demo")
+    print(f"database is up to date: {settings.database_url}", flush=True)
+
+    async def work() -> None:
+        result = await load_demo(progress=_progress_bar)
+        if result.loaded:
+            print(
+                f"loaded the demo workspace: {result.events:,} events "
+                f"in {result.seconds:.1f} s",
+                flush=True,
+            )
+        else:
+            print("the database already has a workspace: nothing loaded", flush=True)
+        key = await create_key("demo", frozenset({Scope.USAGE_READ}), result.workspace_id)
+        print(f"Workspace: {result.global_id}", flush=True)
+        print(f"API key: {key.secret}", flush=True)
+
+    _with_database(work)
     _serve(args.host, args.port, 1)
 
 

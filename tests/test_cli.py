@@ -172,3 +172,52 @@ def test_serve_answers_over_real_http(tmp_sqlite: str) -> None:
         output, _ = server.communicate(timeout=30)
     assert output.count("Started server process") == 2, output
     assert "Traceback" not in output
+
+
+def _start_demo(database_url: str, port: int) -> tuple[subprocess.Popen[str], list[str]]:
+    """Run `burnrate demo` until it serves; returns the process and what it printed."""
+    demo = subprocess.Popen(
+        [BURNRATE, "demo", "--port", str(port)],
+        env=dict(os.environ, DATABASE_URL=database_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert demo.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 240
+    while not any("Application startup complete" in line for line in lines):
+        assert time.monotonic() < deadline and demo.poll() is None, "\n".join(lines)
+        lines.append(demo.stdout.readline().rstrip())
+    return demo, lines
+
+
+def test_demo_loads_once_prints_a_read_key_and_serves(tmp_sqlite: str) -> None:
+    port = _free_port()
+    demo, lines = _start_demo(tmp_sqlite, port)
+    try:
+        key = next(line for line in lines if line.startswith("API key: ")).split(": ", 1)[1]
+        workspace = next(line for line in lines if line.startswith("Workspace: ")).split(": ")[1]
+        assert any("loading demo data [" in line for line in lines)
+        assert any(f"http://127.0.0.1:{port}/graphql" in line for line in lines)
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={
+                "query": "query($id: ID!) { viewer { scopes } workspace(id: $id) { name "
+                "usage { hasData summary { conversations } } } }",
+                "variables": {"id": workspace},
+            },
+            headers={"Authorization": f"Bearer {key}"},
+        ).json()
+        assert answer["data"]["viewer"] == {"scopes": ["USAGE_READ"]}
+        usage = answer["data"]["workspace"]["usage"]
+        assert usage["hasData"] is True and usage["summary"]["conversations"] > 1000
+    finally:
+        demo.terminate()
+        demo.communicate(timeout=30)
+
+    again, lines = _start_demo(tmp_sqlite, port)
+    again.terminate()
+    again.communicate(timeout=30)
+    assert "the database already has a workspace: nothing loaded" in lines
+    assert any(line.startswith("API key: br_") for line in lines)
