@@ -118,8 +118,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         result = await load_demo(progress=_progress_bar)
         if result.loaded:
             print(
-                f"loaded the demo workspace: {result.events:,} events "
-                f"in {result.seconds:.1f} s",
+                f"loaded the demo workspace: {result.events:,} events in {result.seconds:.1f} s",
                 flush=True,
             )
         else:

@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from models import Workspace
-from models.enums import Scope
+from models.enums import CreditType, Scope
 from resolvers.access import Principal
 from resolvers.context import Context
 from resolvers.days import billing_period
@@ -62,16 +62,7 @@ PHONE = """mutation($input: PhoneNumberInput!) { upsertPhoneNumber(input: $input
 TOP_UP = """mutation($input: TopUpInput!) { grantTopUp(input: $input) { id } }"""
 RECORD = """mutation($input: RecordUsageInput!) { recordUsage(input: $input) { accepted } }"""
 
-ALL_TYPES = [
-    "CREDITS",
-    "TEXT_QUERIES",
-    "VOICE_MINUTES",
-    "CONCURRENT_CALLS",
-    "PHONE_NUMBERS",
-    "HUMAN_AGENT_SEATS",
-    "CHATBOTS",
-    "TEAM_MEMBERS",
-]
+ALL_TYPES = [t.value for t in CreditType]
 
 
 class DemoError(RuntimeError):

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from models.enums import CreditType
 from tests import world
 from tests.api import Api
 from tests.conftest import StatementLog
@@ -14,19 +15,7 @@ from tests.dashboard import CONSOLE, DASHBOARD
 
 MAX_STATEMENTS = 8
 RANGE = {"start": "2026-10-01", "end": "2026-11-15"}
-ALL_GRANTS = [
-    {"creditType": t, "perPeriod": "100"}
-    for t in (
-        "CREDITS",
-        "TEXT_QUERIES",
-        "VOICE_MINUTES",
-        "CONCURRENT_CALLS",
-        "PHONE_NUMBERS",
-        "HUMAN_AGENT_SEATS",
-        "CHATBOTS",
-        "TEAM_MEMBERS",
-    )
-]
+ALL_GRANTS = [{"creditType": t.value, "perPeriod": "100"} for t in CreditType]
 
 
 async def populated_workspace(api: Api, name: str, assistants: int) -> tuple[str, list[str]]:
