@@ -221,3 +221,20 @@ def test_demo_loads_once_prints_a_read_key_and_serves(tmp_sqlite: str) -> None:
     again.communicate(timeout=30)
     assert "the database already has a workspace: nothing loaded" in lines
     assert any(line.startswith("API key: br_") for line in lines)
+
+
+def test_the_shared_socket_of_several_workers_is_tcp() -> None:
+    """So that asyncio sets TCP_NODELAY on each connection (no 40 ms delayed-ACK stalls)."""
+    from server.cli import _TcpConfig
+
+    sock = _TcpConfig("server.app:create_app", host="127.0.0.1", port=0, workers=2).bind_socket()
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        sock.listen()
+        client = socket.create_connection(sock.getsockname())
+        accepted, _ = sock.accept()
+        assert accepted.proto == socket.IPPROTO_TCP
+        client.close()
+        accepted.close()
+    finally:
+        sock.close()
