@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,7 +43,6 @@ sys.path.insert(0, str(ROOT))
 from bench import floor  # noqa: E402
 from bench.generate import ASSISTANTS, TIMEZONE, Event, as_input, events  # noqa: E402
 from models.enums import CreditType, Scope  # noqa: E402
-from models.units import MINOR_PER_UNIT  # noqa: E402
 from server import db  # noqa: E402
 from server.auth import create_key  # noqa: E402
 from tests.dashboard import DASHBOARD  # noqa: E402
@@ -170,10 +169,11 @@ async def bulk_load(url: str, workspace_pk: int, bots: list[int], evs: Iterable[
             "conversation",
             columns=["id", "workspace_id", "external_id", "channel", "type", "assistant_id",
                      "contact_id", "playground", "started_at", "start_local_date",
-                     "last_activity_at", "ended_at", "messages"],
+                     "last_activity_at", "last_local_date", "ended_at", "messages"],
             records=[(c["id"], workspace_pk, k, c["channel"], "INBOUND", c["assistant"],
                       c["contact"], False, c["start"], c["start"].astimezone(tz).date(),
-                      c["last"], c["ended"], c["messages"]) for k, c in conversations.items()],
+                      c["last"], c["last"].astimezone(tz).date(), c["ended"], c["messages"])
+                     for k, c in conversations.items()],
         )  # fmt: skip
         await conn.copy_records_to_table(
             "usage_event",
@@ -183,9 +183,7 @@ async def bulk_load(url: str, workspace_pk: int, bots: list[int], evs: Iterable[
             records=rows,
         )  # fmt: skip
         for table in ("contact", "conversation"):
-            await conn.execute(
-                f"SELECT setval('{table}_id_seq', (SELECT MAX(id) FROM {table}))"
-            )
+            await conn.execute(f"SELECT setval('{table}_id_seq', (SELECT MAX(id) FROM {table}))")
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
@@ -291,7 +289,7 @@ def free_port() -> int:
 
 
 async def main(sizes: list[int], repeat: int, seconds: float) -> dict[str, Any]:
-    admin = await asyncpg.connect(f"postgresql://root@127.0.0.1:5432/postgres")
+    admin = await asyncpg.connect("postgresql://root@127.0.0.1:5432/postgres")
     await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
     await admin.execute(f"CREATE DATABASE {DATABASE}")
     await admin.close()
@@ -300,7 +298,7 @@ async def main(sizes: list[int], repeat: int, seconds: float) -> dict[str, Any]:
     await db.init(url)
     key = (await create_key("bench", frozenset({Scope.ADMIN}), None)).secret
     port = free_port()
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: ASYNC220 (started once, before any measurement)
         [BURNRATE, "serve", "--port", str(port), "--workers", "2"],
         env=dict(os.environ, DATABASE_URL=url, BURNRATE_GRAPHIQL="0"),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -348,11 +346,16 @@ async def main(sizes: list[int], repeat: int, seconds: float) -> dict[str, Any]:
 
             period = billing_period(today, 1)
             entry["raw_sql"] = median_p95(
-                await timed(lambda: floor.dashboard(pg, ws_pk, first, today, period), repeat)
+                await timed(
+                    lambda w=ws_pk, p=period: floor.dashboard(pg, w, first, today, p), repeat
+                )
             )
             entry["statements"] = await count_statements(ws, variables)()
             results["sizes"][size] = entry
-            print(f"{size:>9,} events: dashboard {entry['dashboard'][0] * 1000:.1f} ms", file=sys.stderr)
+            print(
+                f"{size:>9,} events: dashboard {entry['dashboard'][0] * 1000:.1f} ms",
+                file=sys.stderr,
+            )
 
         largest = {"id": (await new_workspace(api, "throughput"))[0]} if not sizes else None
         target = {"id": f"{ws}"} if largest is None else largest

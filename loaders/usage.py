@@ -149,6 +149,8 @@ class RollupSums:
     conversations_started: int
     text_queries: int
     voice_minutes: int
+    #: Live conversations whose last activity falls in the group.
+    last_active: int
     #: How many rollup rows (day × assistant × channel with live events) were summed.
     rows: int
 
@@ -179,7 +181,8 @@ class RollupLoader(Loader[RollupQuery, list[RollupSums]]):
                 'SUM("messages") AS "messages", '
                 'SUM("conversations_started") AS "conversations_started", '
                 'SUM("text_queries") AS "text_queries", '
-                'SUM("voice_minutes") AS "voice_minutes", COUNT(*) AS "n" '
+                'SUM("voice_minutes") AS "voice_minutes", '
+                'SUM("conversations_last_active") AS "last_active", COUNT(*) AS "n" '
                 'FROM "daily_usage" WHERE "workspace_id" = ? '
                 f'AND "local_date" >= ? AND "local_date" <= ?{agent}'
                 + (f" GROUP BY {column}" if column else "")
@@ -201,6 +204,7 @@ class RollupLoader(Loader[RollupQuery, list[RollupSums]]):
                     conversations_started=int(row["conversations_started"]),
                     text_queries=int(row["text_queries"]),
                     voice_minutes=int(row["voice_minutes"]),
+                    last_active=int(row["last_active"]),
                     rows=int(row["n"]),
                 )
             )

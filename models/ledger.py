@@ -94,6 +94,7 @@ class RollupDelta:
     credits: int = 0
     messages: int = 0
     conversations_started: int = 0
+    conversations_last_active: int = 0
     text_queries: int = 0
     voice_minutes: int = 0
 
@@ -110,6 +111,7 @@ class _ConversationState:
     started_at: datetime
     start_local_date: date
     last_activity_at: datetime
+    last_local_date: date
     ended_at: datetime | None
     messages: int
     created_now: bool
@@ -120,6 +122,7 @@ class _ConversationState:
             self.started_at,
             self.start_local_date,
             self.last_activity_at,
+            self.last_local_date,
             self.ended_at,
             self.messages,
         )
@@ -252,6 +255,7 @@ async def _lock_conversations(
                 utc(started),
                 local_date(started, tz),
                 utc(max(e.occurred_at for e in batch)),
+                local_date(max(e.occurred_at for e in batch), tz),
                 utc(max(ended)) if ended else None,
                 sum(e.messages for e in batch),
             ]
@@ -259,8 +263,8 @@ async def _lock_conversations(
             conn,
             'INSERT INTO "conversation" ("workspace_id", "external_id", "channel", "type", '
             '"assistant_id", "contact_id", "playground", "started_at", "start_local_date", '
-            '"last_activity_at", "ended_at", "messages") '
-            f"VALUES {row_values(len(chunk), 12)} "
+            '"last_activity_at", "last_local_date", "ended_at", "messages") '
+            f"VALUES {row_values(len(chunk), 13)} "
             'ON CONFLICT ("workspace_id", "external_id") DO NOTHING RETURNING "external_id"',
             values,
         )
@@ -299,6 +303,7 @@ async def _lock_conversations(
             started_at=as_datetime(row["started_at"]),
             start_local_date=as_date(row["start_local_date"]),
             last_activity_at=as_datetime(row["last_activity_at"]),
+            last_local_date=local_date(as_datetime(row["last_activity_at"]), tz),
             ended_at=as_datetime(ended) if ended is not None else None,
             messages=int(row["messages"]),
             created_now=key in created,
@@ -405,6 +410,7 @@ async def _fold(
             continue
         before = None if state.created_now else state.values()
         old_start_day = None if state.created_now else state.start_local_date
+        old_last_day = None if state.created_now else state.last_local_date
         _apply(state, fresh, tz)
         if state.values() != before:
             updates.append((*_utc_values(state), state.id))
@@ -418,11 +424,16 @@ async def _fold(
             if old_start_day is not None:
                 deltas[(old_start_day, assistant_id, channel)].conversations_started -= 1
             deltas[(state.start_local_date, assistant_id, channel)].conversations_started += 1
+        if old_last_day != state.last_local_date:
+            if old_last_day is not None:
+                deltas[(old_last_day, assistant_id, channel)].conversations_last_active -= 1
+            deltas[(state.last_local_date, assistant_id, channel)].conversations_last_active += 1
 
     await execute_many(
         conn,
         'UPDATE "conversation" SET "started_at" = ?, "start_local_date" = ?, '
-        '"last_activity_at" = ?, "ended_at" = ?, "messages" = ? WHERE "id" = ?',
+        '"last_activity_at" = ?, "last_local_date" = ?, "ended_at" = ?, "messages" = ? '
+        'WHERE "id" = ?',
         updates,
     )
     for orphan in orphans:
@@ -446,6 +457,7 @@ def _apply(state: _ConversationState, fresh: list[EventRecord], tz: str) -> None
             state.ended_at = max(ends) if state.ended_at is None else max(state.ended_at, *ends)
         state.messages += messages
     state.start_local_date = local_date(state.started_at, tz)
+    state.last_local_date = local_date(state.last_activity_at, tz)
     state.created_now = False
 
 
@@ -454,6 +466,7 @@ def _utc_values(state: _ConversationState) -> tuple[Any, ...]:
         utc(state.started_at),
         state.start_local_date,
         utc(state.last_activity_at),
+        state.last_local_date,
         utc(state.ended_at) if state.ended_at is not None else None,
         state.messages,
     )
@@ -480,19 +493,23 @@ async def add_to_rollup(
                 d.conversations_started,
                 d.text_queries,
                 d.voice_minutes,
+                d.conversations_last_active,
             ]
         await execute(
             conn,
             'INSERT INTO "daily_usage" ("workspace_id", "local_date", "assistant_id", "channel", '
-            '"credits", "messages", "conversations_started", "text_queries", "voice_minutes") '
-            f"VALUES {row_values(len(chunk), 9)} "
+            '"credits", "messages", "conversations_started", "text_queries", "voice_minutes", '
+            '"conversations_last_active") '
+            f"VALUES {row_values(len(chunk), 10)} "
             'ON CONFLICT ("workspace_id", "local_date", "assistant_id", "channel") DO UPDATE SET '
             '"credits" = "daily_usage"."credits" + excluded."credits", '
             '"messages" = "daily_usage"."messages" + excluded."messages", '
             '"conversations_started" = "daily_usage"."conversations_started" '
             '+ excluded."conversations_started", '
             '"text_queries" = "daily_usage"."text_queries" + excluded."text_queries", '
-            '"voice_minutes" = "daily_usage"."voice_minutes" + excluded."voice_minutes"',
+            '"voice_minutes" = "daily_usage"."voice_minutes" + excluded."voice_minutes", '
+            '"conversations_last_active" = "daily_usage"."conversations_last_active" '
+            '+ excluded."conversations_last_active"',
             values,
         )
 

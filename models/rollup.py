@@ -12,8 +12,8 @@ from models.tz import local_date
 _PAGE = 5000
 
 #: The rollup recomputed from the ledger: live events summed per (day, assistant, channel),
-#: with the conversations whose start falls on that key. A conversation's first event shares
-#: its start's key, so grouping the events covers every start.
+#: with the conversations whose start (and whose last activity) falls on that key. A
+#: conversation's first and last events share those keys, so grouping the events covers all.
 LEDGER_ROLLUP_SELECT = """
 SELECT e."workspace_id", e."local_date", e."assistant_id", c."channel",
        SUM(e."credits") AS "credits", SUM(e."messages") AS "messages",
@@ -21,11 +21,20 @@ SELECT e."workspace_id", e."local_date", e."assistant_id", c."channel",
          WHERE s."workspace_id" = e."workspace_id" AND s."start_local_date" = e."local_date"
            AND s."assistant_id" = e."assistant_id" AND s."channel" = c."channel"
            AND s."playground" = ?) AS "conversations_started",
-       SUM(e."text_queries") AS "text_queries", SUM(e."voice_minutes") AS "voice_minutes"
+       SUM(e."text_queries") AS "text_queries", SUM(e."voice_minutes") AS "voice_minutes",
+       (SELECT COUNT(*) FROM "conversation" s
+         WHERE s."workspace_id" = e."workspace_id" AND s."last_local_date" = e."local_date"
+           AND s."assistant_id" = e."assistant_id" AND s."channel" = c."channel"
+           AND s."playground" = ?) AS "conversations_last_active"
   FROM "usage_event" e JOIN "conversation" c ON c."id" = e."conversation_id"
  WHERE e."workspace_id" = ? AND c."playground" = ?
  GROUP BY e."workspace_id", e."local_date", e."assistant_id", c."channel"
 """
+
+
+def ledger_rollup_values(workspace_id: int) -> list[object]:
+    """The parameters of LEDGER_ROLLUP_SELECT for one workspace."""
+    return [False, False, workspace_id, False]
 
 
 async def relocalize(conn: BaseDBAsyncClient, workspace_id: int, tz: str) -> None:
@@ -33,6 +42,7 @@ async def relocalize(conn: BaseDBAsyncClient, workspace_id: int, tz: str) -> Non
     for table, instant, day in (
         ("usage_event", "occurred_at", "local_date"),
         ("conversation", "started_at", "start_local_date"),
+        ("conversation", "last_activity_at", "last_local_date"),
     ):
         last_id = 0
         while True:
@@ -48,7 +58,7 @@ async def relocalize(conn: BaseDBAsyncClient, workspace_id: int, tz: str) -> Non
             changed: list[tuple[Any, ...]] = []
             for row in rows:
                 day_now = local_date(as_datetime(row[instant]), tz)
-                if day_now != as_date(row[day]):
+                if row[day] is None or day_now != as_date(row[day]):
                     changed.append((day_now, row["id"]))
             await execute_many(conn, f'UPDATE "{table}" SET "{day}" = ? WHERE "id" = ?', changed)
 
@@ -59,7 +69,7 @@ async def rebuild_rollup(conn: BaseDBAsyncClient, workspace_id: int) -> None:
     await execute(
         conn,
         'INSERT INTO "daily_usage" ("workspace_id", "local_date", "assistant_id", "channel", '
-        '"credits", "messages", "conversations_started", "text_queries", "voice_minutes") '
-        + LEDGER_ROLLUP_SELECT,
-        [False, workspace_id, False],
+        '"credits", "messages", "conversations_started", "text_queries", "voice_minutes", '
+        '"conversations_last_active") ' + LEDGER_ROLLUP_SELECT,
+        ledger_rollup_values(workspace_id),
     )

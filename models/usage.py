@@ -45,6 +45,8 @@ class Conversation(Model):
     #: The local date (workspace time zone) of started_at.
     start_local_date = fields.DateField()
     last_activity_at = fields.DatetimeField()
+    #: The local date (workspace time zone) of last_activity_at.
+    last_local_date = fields.DateField(null=True)
     ended_at = fields.DatetimeField(null=True)
     messages = fields.BigIntField(default=0)
 
@@ -109,6 +111,8 @@ class DailyUsage(Model):
     credits = fields.BigIntField(default=0)
     messages = fields.BigIntField(default=0)
     conversations_started = fields.BigIntField(default=0)
+    #: Live conversations whose last activity falls on this key (the activity list's size).
+    conversations_last_active = fields.BigIntField(default=0, db_default=0)
     text_queries = fields.BigIntField(default=0)
     voice_minutes = fields.BigIntField(default=0)
 

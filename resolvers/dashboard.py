@@ -382,6 +382,15 @@ def _activity_cursor(cursor: str) -> tuple[datetime, int]:
 async def recent_activity(
     ctx: Context, scope: UsageScope, first: int, after: str | None
 ) -> Page[Conversation]:
-    return await conversations_page(
+    """The activity list; its size comes from the rollup (conversations per day of last
+    activity), so `totalCount` costs the same for a thousand conversations as for a million."""
+    page = await conversations_page(
         scope.workspace.id, scope.agent_id, scope.first, scope.last, scope.tz, first, after
     )
+
+    async def total() -> int:
+        sums = await _total(ctx, scope.rollup(Grouping.TOTAL))
+        return sums.last_active if sums else 0
+
+    page.count = total
+    return page

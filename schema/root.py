@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from resolvers.node import resolve_node
@@ -43,7 +44,11 @@ schema = strawberry.Schema(
     mutation=Mutation,
     types=list(NODE_TYPES.values()),
     scalar_overrides=SCALAR_OVERRIDES,
-    extensions=[CodedErrors],
+    extensions=[
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        CodedErrors,
+    ],
 )
 
 

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.types import ExecutionResult
 
 from resolvers.context import Context
 from schema.root import schema
@@ -37,6 +38,15 @@ class BurnrateGraphQL(GraphQL[Context, None]):
             return await authenticate(header)
 
         return Context(request_id=request_id, authenticate=authenticator)
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> Any:
+        """Every error leaves with a code, also those raised before execution (a syntax error
+        answered from the parser cache skips the extensions' error handling)."""
+        for error in result.errors or []:
+            if not (error.extensions or {}).get("code"):
+                code = "BAD_USER_INPUT" if error.path is None else "INTERNAL_SERVER_ERROR"
+                error.extensions = {**(error.extensions or {}), "code": code}
+        return await super().process_result(request, result)
 
 
 async def healthz(_: Request) -> Response:

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from models import DailyUsage
-from models.rollup import LEDGER_ROLLUP_SELECT
+from models.rollup import LEDGER_ROLLUP_SELECT, ledger_rollup_values
 from models.sql import as_date, query
 from resolvers.ids import decode_id
 from server import db
@@ -87,7 +87,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-Row = tuple[date, int, str, int, int, int, int, int]
+Row = tuple[date, int, str, int, int, int, int, int, int]
 
 
 def expected_rollup(scenario: dict[str, Any], assistants: list[int], zone: str) -> set[Row]:
@@ -97,10 +97,12 @@ def expected_rollup(scenario: dict[str, Any], assistants: list[int], zone: str) 
     for batch in scenario["batches"]:
         for event in batch:
             accepted.setdefault(event.key, event)
-    sums: dict[tuple[date, int, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    sums: dict[tuple[date, int, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     starts: dict[int, datetime] = {}
+    lasts: dict[int, datetime] = {}
     for event in accepted.values():
         starts[event.conversation] = min(starts.get(event.conversation, event.at), event.at)
+        lasts[event.conversation] = max(lasts.get(event.conversation, event.at), event.at)
         conv: Conv = scenario["conversations"][event.conversation]
         if conv.playground:
             continue
@@ -112,9 +114,11 @@ def expected_rollup(scenario: dict[str, Any], assistants: list[int], zone: str) 
         conv = scenario["conversations"][index]
         if not conv.playground:
             sums[(started.astimezone(tz).date(), assistants[conv.assistant], conv.channel)][2] += 1
+            last = lasts[index].astimezone(tz).date()
+            sums[(last, assistants[conv.assistant], conv.channel)][5] += 1
     return {
-        (d, a, c, credits, messages, started, queries, voice)
-        for (d, a, c), (credits, messages, started, queries, voice) in sums.items()
+        (d, a, c, credits, messages, started, queries, voice, last_active)
+        for (d, a, c), (credits, messages, started, queries, voice, last_active) in sums.items()
     }
 
 
@@ -130,13 +134,14 @@ async def stored_rollup(workspace_pk: int) -> set[Row]:
             r.conversations_started,
             r.text_queries,
             r.voice_minutes,
+            r.conversations_last_active,
         )
         for r in rows
     }
 
 
 async def ledger_rollup(workspace_pk: int) -> set[Row]:
-    rows = await query(db.connection(), LEDGER_ROLLUP_SELECT, [False, workspace_pk, False])
+    rows = await query(db.connection(), LEDGER_ROLLUP_SELECT, ledger_rollup_values(workspace_pk))
     return {
         (
             as_date(r["local_date"]),
@@ -147,6 +152,7 @@ async def ledger_rollup(workspace_pk: int) -> set[Row]:
             int(r["conversations_started"]),
             int(r["text_queries"]),
             int(r["voice_minutes"]),
+            int(r["conversations_last_active"]),
         )
         for r in rows
     }
