@@ -187,7 +187,7 @@ async def bulk_load(url: str, workspace_pk: int, bots: list[int], evs: Iterable[
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
-    await rebuild_rollup(db.connection(), workspace_pk)
+    await rebuild_rollup(db.connection(), workspace_pk, TIMEZONE)
     progress(label, total, total)
     return time.perf_counter() - began
 

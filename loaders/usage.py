@@ -3,7 +3,6 @@ request resolves, across all the workspaces it reads, into one SQL statement."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -12,6 +11,7 @@ from typing import Any
 
 from loaders.base import Loader
 from models import Assistant
+from models.calls import ALL_ASSISTANTS
 from models.enums import Channel, CreditType
 from models.sql import as_date, as_datetime, query
 from server.db import connection
@@ -213,68 +213,29 @@ class RollupLoader(Loader[RollupQuery, list[RollupSums]]):
 
 @dataclass(frozen=True)
 class ConcurrencyQuery:
-    """The peak of live PHONE conversations active at once within [start, end)."""
+    """The peak of live PHONE calls active at once on local dates first..last."""
 
     workspace_id: int
-    start: datetime
-    end: datetime
+    first: date
+    last: date
     agent_id: int | None = None
 
 
-#: One sweep per key. A call is active at t when started_at ≤ t < its end, or t = started_at,
-#: its end being ended_at, or last_activity_at when none was sent. Points at one instant are
-#: ordered: ends of calls with length (-1), starts (+1), then ends of calls without length,
-#: which count at their start only. Calls begun before the window enter at its start.
-_SWEEP_PART = """
-SELECT {index} AS "k", "t", "o", "d" FROM (
-  SELECT CASE WHEN "started_at" < ? THEN ? ELSE "started_at" END AS "t", 1 AS "o", 1 AS "d"
-    FROM "calls{index}"
-  UNION ALL
-  SELECT "ends_at", CASE WHEN "ends_at" = "started_at" THEN 2 ELSE 0 END, -1
-    FROM "calls{index}" WHERE "ends_at" < ?
-) AS "points{index}"
-"""
-
-_CALLS_CTE = """
-"calls{index}" AS (
-  SELECT "started_at",
-         CASE WHEN "ended_at" IS NOT NULL AND "ended_at" > "started_at" THEN "ended_at"
-              WHEN "ended_at" IS NOT NULL THEN "started_at"
-              ELSE "last_activity_at" END AS "ends_at"
-    FROM "conversation"
-   WHERE "workspace_id" = ? AND "channel" = 'PHONE' AND "playground" = ?
-     AND "started_at" < ?{agent}
-     AND ("last_activity_at" >= ? OR "ended_at" >= ?)
-)
-"""
-
-
 class ConcurrencyLoader(Loader[ConcurrencyQuery, int]):
-    """Peak concurrent calls, swept in SQL with a running sum (a window function), every
-    query of the request in one statement."""
+    """Peak concurrent calls: the largest daily peak of the days asked for (models.calls
+    keeps one per local day), every query of the request in one statement."""
 
     async def batch_load_fn(self, keys: Sequence[ConcurrencyQuery]) -> list[int]:
-        ctes: list[str] = []
-        cte_values: list[Any] = []
         parts: list[str] = []
-        part_values: list[Any] = []
+        values: list[Any] = []
         for index, key in enumerate(keys):
-            agent = ' AND "assistant_id" = ?' if key.agent_id is not None else ""
-            ctes.append(_CALLS_CTE.format(index=index, agent=agent))
-            cte_values += [key.workspace_id, False, key.end]
-            if key.agent_id is not None:
-                cte_values.append(key.agent_id)
-            cte_values += [key.start, key.start]
-            parts.append(_SWEEP_PART.format(index=index))
-            part_values += [key.start, key.start, key.end]
-        sql = (
-            "WITH " + ", ".join(ctes) + ', "points" AS (' + " UNION ALL ".join(parts) + ")"
-            ' SELECT "k", MAX("active") AS "peak" FROM ('
-            ' SELECT "k", SUM("d") OVER (PARTITION BY "k" ORDER BY "t", "o"'
-            ' ROWS UNBOUNDED PRECEDING) AS "active" FROM "points") AS "running"'
-            ' GROUP BY "k"'
-        )
-        peaks: dict[int, int] = defaultdict(int)
-        for row in await query(connection(), sql, cte_values + part_values):
-            peaks[int(row["k"])] = max(0, int(row["peak"] or 0))
-        return [peaks[index] for index in range(len(keys))]
+            parts.append(
+                f'SELECT {index} AS "k", MAX("peak") AS "peak" FROM "call_peak" '
+                'WHERE "workspace_id" = ? AND "assistant_id" = ? '
+                'AND "local_date" >= ? AND "local_date" <= ?'
+            )
+            values += [key.workspace_id, key.agent_id or ALL_ASSISTANTS, key.first, key.last]
+        peaks: dict[int, int] = {}
+        for row in await query(connection(), " UNION ALL ".join(parts), values):
+            peaks[int(row["k"])] = int(row["peak"] or 0)
+        return [peaks.get(index, 0) for index in range(len(keys))]

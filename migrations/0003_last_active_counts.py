@@ -5,13 +5,13 @@ from tortoise import fields
 
 async def fill_last_active(apps, schema_editor):
     """Date every conversation's last activity and rebuild each workspace's rollup."""
-    from models.rollup import relocalize, rebuild_rollup
+    from models.rollup import relocalize, rebuild_daily_usage
     from models.sql import query
 
     conn = schema_editor.client
     for row in await query(conn, 'SELECT "id", "timezone" FROM "workspace"'):
         await relocalize(conn, int(row["id"]), str(row["timezone"]))
-        await rebuild_rollup(conn, int(row["id"]))
+        await rebuild_daily_usage(conn, int(row["id"]))
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0002_call_window_index')]

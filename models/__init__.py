@@ -1,7 +1,7 @@
 """Tortoise models: the only layer that knows the tables."""
 
 from models.resources import Assistant, PhoneNumber, TeamMember, TopUp
-from models.usage import Contact, Conversation, DailyUsage, UsageEvent
+from models.usage import CallPeak, Contact, Conversation, DailyUsage, UsageEvent
 from models.workspace import ApiKey, Plan, PlanGrant, Workspace
 
 __models__ = [
@@ -17,11 +17,13 @@ __models__ = [
     Conversation,
     UsageEvent,
     DailyUsage,
+    CallPeak,
 ]
 
 __all__ = [
     "ApiKey",
     "Assistant",
+    "CallPeak",
     "Contact",
     "Conversation",
     "DailyUsage",

@@ -26,6 +26,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from models.calls import call_days, call_end, refresh_call_peaks
 from models.sql import (
     as_date,
     as_datetime,
@@ -399,6 +400,8 @@ async def _fold(
         new_by_conversation[event.conversation_external_id].append(event)
 
     deltas: dict[RollupKey, RollupDelta] = defaultdict(RollupDelta)
+    #: Local days on which a call that changed was, or is now, active.
+    call_changed: set[date] = set()
     updates: list[tuple[Any, ...]] = []
     orphans: list[int] = []
     for key, state in sorted(states.items()):
@@ -409,9 +412,14 @@ async def _fold(
                 orphans.append(state.id)
             continue
         before = None if state.created_now else state.values()
+        is_call = state.attributes["channel"] == "PHONE" and not state.attributes["playground"]
+        if is_call and not state.created_now:
+            call_changed |= _call_days(state, tz)
         old_start_day = None if state.created_now else state.start_local_date
         old_last_day = None if state.created_now else state.last_local_date
         _apply(state, fresh, tz)
+        if is_call:
+            call_changed |= _call_days(state, tz)
         if state.values() != before:
             updates.append((*_utc_values(state), state.id))
         if state.attributes["playground"]:
@@ -439,6 +447,12 @@ async def _fold(
     for orphan in orphans:
         await execute(conn, 'DELETE FROM "conversation" WHERE "id" = ?', [orphan])
     await add_to_rollup(conn, workspace_id, deltas)
+    await refresh_call_peaks(conn, workspace_id, tz, call_changed)
+
+
+def _call_days(state: _ConversationState, tz: str) -> set[date]:
+    ends = call_end(state.started_at, state.ended_at, state.last_activity_at)
+    return call_days(state.started_at, ends, tz)
 
 
 def _apply(state: _ConversationState, fresh: list[EventRecord], tz: str) -> None:

@@ -63,8 +63,16 @@ async def relocalize(conn: BaseDBAsyncClient, workspace_id: int, tz: str) -> Non
             await execute_many(conn, f'UPDATE "{table}" SET "{day}" = ? WHERE "id" = ?', changed)
 
 
-async def rebuild_rollup(conn: BaseDBAsyncClient, workspace_id: int) -> None:
-    """Replace the workspace's rollup with one recomputed from the ledger."""
+async def rebuild_rollup(conn: BaseDBAsyncClient, workspace_id: int, tz: str) -> None:
+    """Replace the workspace's rollup and call peaks with ones recomputed from the ledger."""
+    from models.calls import refresh_call_peaks
+
+    await rebuild_daily_usage(conn, workspace_id)
+    await refresh_call_peaks(conn, workspace_id, tz)
+
+
+async def rebuild_daily_usage(conn: BaseDBAsyncClient, workspace_id: int) -> None:
+    """Replace the workspace's daily rollup with one recomputed from the ledger."""
     await execute(conn, 'DELETE FROM "daily_usage" WHERE "workspace_id" = ?', [workspace_id])
     await execute(
         conn,

@@ -122,3 +122,24 @@ class DailyUsage(Model):
     class Meta:
         table = "daily_usage"
         unique_together = (("workspace_id", "local_date", "assistant_id", "channel"),)
+
+
+class CallPeak(Model):
+    """The most live PHONE calls active at one instant of a local day, for all assistants
+    (assistant_id 0) and per assistant. A billing period is whole local days, so its peak
+    is the largest of its days': the concurrent-calls tile reads days, not calls."""
+
+    id = fields.BigIntField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="call_peaks", on_delete=fields.CASCADE
+    )
+    local_date = fields.DateField()
+    #: 0 for all assistants together.
+    assistant_id = fields.IntField()
+    peak = fields.IntField()
+
+    workspace_id: int
+
+    class Meta:
+        table = "call_peak"
+        unique_together = (("workspace_id", "assistant_id", "local_date"),)

@@ -198,13 +198,13 @@ async def tiles(ctx: Context, scope: UsageScope) -> list[Tile]:
     catalog = scope.catalog
     period = billing_period(scope.last, scope.workspace.billing_anchor_day)
     granted = [t for t in CreditType if t in catalog.grants]
-    period_start, period_end = days_bounds(period[0], period[1], scope.tz)
+    period_end = days_bounds(period[0], period[1], scope.tz)[1]
     pending: dict[CreditType, Any] = {}
     if any(t in METERED_TYPES for t in granted):
         pending[CreditType.CREDITS] = _total(ctx, scope.rollup(Grouping.TOTAL, *period))
     if CreditType.CONCURRENT_CALLS in granted:
         pending[CreditType.CONCURRENT_CALLS] = ctx.loaders.concurrency.get(
-            ConcurrencyQuery(scope.workspace.id, period_start, period_end, scope.agent_id)
+            ConcurrencyQuery(scope.workspace.id, period[0], period[1], scope.agent_id)
         )
     results = dict(zip(pending, await asyncio.gather(*pending.values()), strict=True))
     instant = min(scope.now, period_end)

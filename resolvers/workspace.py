@@ -200,5 +200,5 @@ async def update_workspace(
             )
         if rezoned and timezone is not None:
             await relocalize(conn, workspace.id, timezone)
-            await rebuild_rollup(conn, workspace.id)
+            await rebuild_rollup(conn, workspace.id, timezone)
     return await Workspace.get(id=workspace.id)

@@ -76,3 +76,38 @@ async def test_concurrent_calls_tile_matches_the_reference_sweep(
     assert tiles == [
         {"creditType": "CONCURRENT_CALLS", "used": str(peak_concurrency(reference, *window))}
     ]
+
+
+async def test_a_call_that_gets_shorter_leaves_the_days_it_no_longer_covers(api: Api) -> None:
+    """Sent without an end, a call lasts until its last activity; an endedAt sent later
+    shortens it, and the days it no longer reaches lose it."""
+    await world.plan(api, "calls", [{"creditType": "CONCURRENT_CALLS", "perPeriod": "5"}])
+    created = await api.ok(
+        world.CREATE_WORKSPACE,
+        {"input": {"name": "Calls", "timezone": "UTC", "planCode": "calls"}},
+    )
+    ws = created["createWorkspace"]["id"]
+    bot = await world.assistant(api, ws)
+    long_call = [
+        world.event("a1", "2026-10-10T10:00:00Z", bot, "long", channel="PHONE"),
+        world.event("a2", "2026-10-12T10:00:00Z", bot, "long", channel="PHONE"),
+    ]
+    other = [world.event("b1", "2026-10-11T10:00:00Z", bot, "other", channel="PHONE",
+                         contact="someone", ended_at="2026-10-11T10:30:00Z")]  # fmt: skip
+    await world.record(api, ws, long_call + other)
+    query = """query($id: ID!, $start: Date!, $end: Date!) { workspace(id: $id) {
+      usage(range: {start: $start, end: $end}) { tiles { used } } } }"""
+
+    async def peak() -> str:
+        # The billing period is October; the tile reads the period's days.
+        data = await api.ok(query, {"id": ws, "start": "2026-10-01", "end": "2026-10-31"})
+        return str(data["workspace"]["usage"]["tiles"][0]["used"])
+
+    assert await peak() == "2"  # on Oct 11 both calls are active
+    await world.record(
+        api,
+        ws,
+        [world.event("a3", "2026-10-10T10:05:00Z", bot, "long", channel="PHONE",
+                     ended_at="2026-10-10T10:20:00Z")],
+    )  # fmt: skip
+    assert await peak() == "1"
