@@ -1,5 +1,7 @@
 """The floor: the Usage page's figures computed by hand-written SQL with asyncpg directly,
-no ORM, no GraphQL, no HTTP. What the server is measured against."""
+no ORM, no GraphQL, no HTTP, over the same tables (ledger, rollup, daily call peaks). What
+the server is measured against. `CALLS_PEAK` is the sweep over the ledger that the daily
+peaks replaced, kept to show what they save."""
 
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ async def dashboard(
         return datetime(day.year, day.month, day.day, tzinfo=tz)
 
     lower, upper = midnight(first), midnight(last + timedelta(days=1))
-    p_lower, p_upper = midnight(period[0]), midnight(period[1] + timedelta(days=1))
+    p_upper = midnight(period[1] + timedelta(days=1))
     out: dict[str, Any] = {}
     out["workspace"] = await conn.fetchrow(
         "SELECT w.*, p.code FROM workspace w JOIN plan p ON p.id = w.plan_id WHERE w.id = $1",
@@ -87,7 +89,11 @@ async def dashboard(
         "AND (released_at IS NULL OR released_at >= $2))",
         workspace_id, min(upper, p_upper),
     )  # fmt: skip
-    out["calls"] = await conn.fetchval(CALLS_PEAK, workspace_id, p_lower, p_upper)
+    out["calls"] = await conn.fetchval(
+        "SELECT MAX(peak) FROM call_peak WHERE workspace_id = $1 AND assistant_id = 0 "
+        "AND local_date BETWEEN $2 AND $3",
+        workspace_id, *period,
+    )  # fmt: skip
     out["recent"] = await conn.fetch(
         "SELECT c.id, c.external_id, c.last_activity_at, c.type, c.channel, c.messages, "
         "a.name, k.external_id, k.display_name FROM conversation c "
@@ -98,8 +104,8 @@ async def dashboard(
         workspace_id, lower, upper,
     )  # fmt: skip
     out["recent_total"] = await conn.fetchval(
-        "SELECT COUNT(*) FROM conversation WHERE workspace_id = $1 AND NOT playground "
-        "AND last_activity_at >= $2 AND last_activity_at < $3",
-        workspace_id, lower, upper,
+        "SELECT SUM(conversations_last_active) FROM daily_usage WHERE workspace_id = $1 "
+        "AND local_date BETWEEN $2 AND $3",
+        workspace_id, first, last,
     )  # fmt: skip
     return out

@@ -13,7 +13,7 @@ from tests.api import Api
 from tests.conftest import StatementLog
 from tests.dashboard import CONSOLE, DASHBOARD
 
-MAX_STATEMENTS = 8
+MAX_STATEMENTS = 7
 RANGE = {"start": "2026-10-01", "end": "2026-11-15"}
 ALL_GRANTS = [{"creditType": t.value, "perPeriod": "100"} for t in CreditType]
 
