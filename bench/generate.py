@@ -91,3 +91,22 @@ def as_input(event: Event, assistant_ids: list[str]) -> dict[str, object]:
         "textQueries": event.queries,
         "voiceMinutes": str(event.voice_minor / 10_000),
     }
+
+
+async def fresh_database(name: str) -> str:
+    """Drop and create a PostgreSQL database at 127.0.0.1:5432, migrate it and open it in this
+    process; returns its URL."""
+    import asyncpg
+
+    from server import db
+
+    server = await asyncpg.connect("postgresql://root@127.0.0.1:5432/postgres")
+    try:
+        await server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await server.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await server.close()
+    url = f"postgres://root@127.0.0.1:5432/{name}"
+    await db.migrate(url)
+    await db.init(url)
+    return url

@@ -14,11 +14,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.generate import as_input, events
+from bench.generate import as_input, events, fresh_database
 from models.enums import Scope
 from resolvers.access import Principal
 from resolvers.context import Context
@@ -44,13 +42,7 @@ async def run(document: str, variables: dict[str, Any]) -> dict[str, Any]:
 
 
 async def main() -> None:
-    server = await asyncpg.connect("postgresql://root@127.0.0.1:5432/postgres")
-    await server.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    await server.execute(f"CREATE DATABASE {DATABASE}")
-    await server.close()
-    url = f"postgres://root@127.0.0.1:5432/{DATABASE}"
-    await db.migrate(url)
-    await db.init(url)
+    await fresh_database(DATABASE)
     try:
         await run('mutation { upsertPlan(input: {code: "p", name: "P", grants: []}) { code } }', {})
         created = await run(

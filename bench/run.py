@@ -41,13 +41,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import floor  # noqa: E402
-from bench.generate import ASSISTANTS, TIMEZONE, Event, as_input, events  # noqa: E402
+from bench.generate import ASSISTANTS, TIMEZONE, Event, as_input, events, fresh_database  # noqa: E402
 from models.enums import CreditType, Scope  # noqa: E402
 from server import db  # noqa: E402
 from server.auth import create_key  # noqa: E402
 from tests.dashboard import DASHBOARD  # noqa: E402
 
-SERVER = "postgres://root@127.0.0.1:5432"
 DATABASE = "burnrate_bench"
 BURNRATE = str(Path(sys.executable).parent / "burnrate")
 INGEST_CLIENTS = 4
@@ -289,13 +288,7 @@ def free_port() -> int:
 
 
 async def main(sizes: list[int], repeat: int, seconds: float) -> dict[str, Any]:
-    admin = await asyncpg.connect("postgresql://root@127.0.0.1:5432/postgres")
-    await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {DATABASE}")
-    await admin.close()
-    url = f"{SERVER}/{DATABASE}"
-    await db.migrate(url)
-    await db.init(url)
+    url = await fresh_database(DATABASE)
     key = (await create_key("bench", frozenset({Scope.ADMIN}), None)).secret
     port = free_port()
     server = subprocess.Popen(  # noqa: ASYNC220 (started once, before any measurement)
