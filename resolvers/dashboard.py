@@ -41,7 +41,6 @@ from resolvers.ids import decode_id
 from resolvers.pagination import Page, check_first, decode_cursor, encode_cursor
 from server.settings import settings
 
-TOP_ASSISTANTS_LIMIT = 50
 _CHANNEL_ORDER = {c: i for i, c in enumerate(Channel)}
 
 
@@ -276,9 +275,10 @@ def _metric(sums: RollupSums, by: str) -> Fraction:
 async def top_assistants(
     ctx: Context, scope: UsageScope, limit: int, by: str
 ) -> list[AssistantFigures]:
-    if not 1 <= limit <= TOP_ASSISTANTS_LIMIT:
+    if not 1 <= limit <= settings.max_top_assistants:
         raise BadUserInput(
-            f"limit must be between 1 and {TOP_ASSISTANTS_LIMIT}, got {limit}.", field="limit"
+            f"limit must be between 1 and {settings.max_top_assistants}, got {limit}.",
+            field="limit",
         )
     rows = await ctx.loaders.rollup.get(scope.rollup(Grouping.ASSISTANT))
     total = sum((_metric(r, by) for r in rows), Fraction(0))

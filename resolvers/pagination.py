@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from resolvers.errors import BadUserInput
+from server.settings import settings
 
-MAX_PAGE_SIZE = 100
 T = TypeVar("T")
 
 
-def check_first(first: int, limit: int = MAX_PAGE_SIZE) -> None:
+def check_first(first: int, limit: int | None = None) -> None:
+    limit = settings.max_page_size if limit is None else limit
     if not 1 <= first <= limit:
         raise BadUserInput(f"first must be between 1 and {limit}, got {first}.")
 

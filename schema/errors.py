@@ -12,7 +12,7 @@ from resolvers.errors import BurnrateError, ServiceUnavailable
 log = logging.getLogger("burnrate.errors")
 
 
-def _is_outage(error: BaseException | None) -> bool:
+def is_outage(error: BaseException | None) -> bool:
     """The database could not be reached (connection refused, dropped, timed out)."""
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
@@ -53,7 +53,7 @@ class CodedErrors(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         request_id = getattr(self.execution_context.context, "request_id", None)
-        if _is_outage(error.original_error):
+        if is_outage(error.original_error):
             outage = ServiceUnavailable(
                 "The database is unreachable; retry shortly.", retryable=True
             )

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from models import ApiKey
 from models.enums import Scope
 from resolvers.access import Principal
 
 KEY_PREFIX = "br_"
+#: Longest bearer token looked up; anything longer is not a Burnrate key.
+MAX_KEY_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -44,17 +48,61 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
+#: How often a key's `last_used_at` is written, at most (per process).
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+_last_written: dict[int, datetime] = {}
+
+
 async def authenticate(authorization: str | None) -> Principal | None:
-    """The principal behind an `Authorization: Bearer` header, or None."""
+    """The principal behind an `Authorization: Bearer` header, or None (no key, an unknown
+    key, a revoked one).
+
+    The lookup is by the SHA-256 of the secret (an index probe: timing reveals at most how
+    a hash the caller cannot choose compares), and the stored hash is then compared in
+    constant time. `last_used_at` is written at most once a minute per key and process.
+    """
     token = bearer_token(authorization)
-    if token is None or len(token) > 200:
+    if token is None or len(token) > MAX_KEY_LENGTH:
         return None
-    key = await ApiKey.filter(secret_hash=hash_secret(token), revoked_at__isnull=True).first()
-    if key is None:
+    digest = hash_secret(token)
+    key = await ApiKey.filter(secret_hash=digest, revoked_at__isnull=True).first()
+    if key is None or not hmac.compare_digest(key.secret_hash, digest):
         return None
+    now = datetime.now(UTC)
+    written = _last_written.get(key.id)
+    if written is None or now - written >= LAST_USED_RESOLUTION:
+        _last_written[key.id] = now
+        await ApiKey.filter(id=key.id).update(last_used_at=now)
     return Principal(
         key_id=key.id,
         name=key.name,
         scopes=frozenset(Scope(s) for s in key.scopes.split(",") if s),
         workspace_id=key.workspace_id,
     )
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    id: int
+    name: str
+    scopes: str
+    workspace_id: int | None
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+async def list_keys() -> list[KeyRow]:
+    """Every key, oldest first (secrets are never stored, so never shown)."""
+    return [
+        KeyRow(k.id, k.name, k.scopes, k.workspace_id, k.created_at, k.last_used_at, k.revoked_at)
+        for k in await ApiKey.all().order_by("id")
+    ]
+
+
+async def revoke_key(key_id: int) -> bool:
+    """Revoke a key now; False when no such key exists. Revoking twice keeps the first time."""
+    if not await ApiKey.filter(id=key_id).exists():
+        return False
+    await ApiKey.filter(id=key_id, revoked_at__isnull=True).update(revoked_at=datetime.now(UTC))
+    return True

@@ -8,6 +8,7 @@ import logging
 import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import uvicorn
@@ -17,7 +18,8 @@ from models import Workspace
 from models.enums import Scope
 from resolvers.ids import decode_id
 from server import db
-from server.auth import create_key
+from server.auth import create_key, list_keys, revoke_key
+from server.observe import configure_logging
 from server.settings import settings
 
 _SCOPES = {"usage:read": Scope.USAGE_READ, "usage:write": Scope.USAGE_WRITE}
@@ -71,6 +73,35 @@ def cmd_keys_create(args: argparse.Namespace) -> None:
     _with_database(work)
 
 
+def cmd_keys_list(_: argparse.Namespace) -> None:
+    async def work() -> None:
+        rows = await list_keys()
+        print(f"{'ID':>5}  {'NAME':<24} {'SCOPES':<24} {'WORKSPACE':>9}  {'CREATED':<20} "
+              f"{'LAST USED':<20} STATUS")  # fmt: skip
+        for k in rows:
+            print(
+                f"{k.id:>5}  {k.name[:24]:<24} {k.scopes[:24]:<24} "
+                f"{k.workspace_id if k.workspace_id is not None else 'all':>9}  "
+                f"{_when(k.created_at):<20} {_when(k.last_used_at):<20} "
+                f"{'revoked ' + _when(k.revoked_at) if k.revoked_at else 'active'}"
+            )
+
+    _with_database(work)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ") if moment else "never"
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> None:
+    async def work() -> None:
+        if not await revoke_key(args.id):
+            raise CommandError(f"no key with id {args.id}")
+        print(f"revoked key {args.id}")
+
+    _with_database(work)
+
+
 def cmd_schema(_: argparse.Namespace) -> None:
     from schema.root import sdl
 
@@ -81,7 +112,16 @@ def _serve(host: str, port: int, workers: int) -> None:
 
     print(f"GraphQL API: http://{host}:{port}/graphql", flush=True)
     print(f"Health: http://{host}:{port}/healthz  Ready: http://{host}:{port}/readyz", flush=True)
-    options: dict[str, Any] = {"factory": True, "host": host, "port": port, "log_level": "info"}
+    configure_logging(settings.log_format)
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "log_config": None,
+        "access_log": False,
+        # SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then exit.
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+    }
     if workers == 1:
         uvicorn.run("server.app:create_app", **options)
         return
@@ -162,6 +202,12 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--scope", action="append", choices=sorted(_SCOPES), default=[])
     create.add_argument("--name", required=True)
     create.set_defaults(func=cmd_keys_create)
+    keys.add_parser("list", help="every key: id, name, scopes, last used, status").set_defaults(
+        func=cmd_keys_list
+    )
+    revoke = keys.add_parser("revoke", help="revoke a key by its id (see keys list)")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(func=cmd_keys_revoke)
 
     serve = sub.add_parser("serve", help="serve the API")
     serve.add_argument("--host", default="127.0.0.1")

@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.config_generator import expand_db_url
 
-from server.settings import settings
+from server.settings import Settings, settings
 
 CONNECTION = "default"
 
@@ -54,14 +55,26 @@ def is_postgres(url: str) -> bool:
     return urlsplit(url).scheme != "sqlite"
 
 
-def tortoise_config(database_url: str | None = None) -> dict[str, Any]:
+def tortoise_config(
+    database_url: str | None = None, served: Settings | None = None
+) -> dict[str, Any]:
+    """Tortoise's configuration. For a served app (`served`), PostgreSQL connections give up
+    after the connect timeout and statements after the statement timeout, so a database
+    outage answers SERVICE_UNAVAILABLE within seconds instead of hanging."""
     url = normalize_url(database_url or settings.database_url)
+    connection: str | dict[str, Any] = url
     if is_postgres(url):
         sep = "&" if "?" in url else "?"
         if "maxsize=" not in url:
             url = f"{url}{sep}minsize={settings.db_pool_min}&maxsize={settings.db_pool_max}"
+        connection = url
+        if served is not None:
+            expanded = expand_db_url(url)
+            expanded["credentials"]["timeout"] = served.db_connect_timeout_seconds
+            expanded["credentials"]["command_timeout"] = served.db_statement_timeout_seconds
+            connection = expanded
     return {
-        "connections": {CONNECTION: url},
+        "connections": {CONNECTION: connection},
         "apps": {
             "models": {
                 "models": ["models"],
@@ -94,10 +107,10 @@ def dialect() -> str:
     return connection().capabilities.dialect
 
 
-async def init(database_url: str | None = None) -> None:
+async def init(database_url: str | None = None, served: Settings | None = None) -> None:
     """Open the connections for this process. The context is also made the global fallback:
     a server's requests run in other tasks than the lifespan that opened it."""
-    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    await Tortoise.init(config=tortoise_config(database_url, served), _enable_global_fallback=True)
 
 
 async def close() -> None:

@@ -12,6 +12,7 @@ import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -25,6 +26,7 @@ from models.enums import Scope
 from server import db
 from server.app import create_app
 from server.auth import create_key
+from server.settings import settings
 from tests.api import Api
 
 POSTGRES_SERVER = os.environ.get("BURNRATE_TEST_DATABASE_URL", "")
@@ -102,9 +104,14 @@ async def clean(database: str) -> AsyncIterator[None]:
     yield
 
 
+#: The served settings, with a budget no test reaches unless it asks for a small one
+#: (tests/test_limits.py builds its own app for that).
+TEST_SETTINGS = replace(settings, rate_limit_points=10**9, rate_limit_restore_per_second=10**9)
+
+
 @pytest.fixture
 async def http(clean: None) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(manage_database=False)
+    app = create_app(TEST_SETTINGS, manage_database=False)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://burnrate.test") as client:
         yield client

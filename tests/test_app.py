@@ -33,20 +33,48 @@ async def test_wrong_variable_types_are_bad_user_input(api: Api) -> None:
     assert "billingAnchorDay" in error["message"]
 
 
-async def test_an_unexpected_failure_is_masked_and_logged(
+async def test_an_unexpected_failure_in_a_resolver_is_masked_and_logged(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("secret internals: SELECT * FROM workspace")
+
+    monkeypatch.setattr("resolvers.workspace.resolve_workspaces", broken)
+    api.headers["X-Request-Id"] = "req-123"
+    with caplog.at_level(logging.ERROR, logger="burnrate.errors"):
+        response = await api.http.post(
+            "/graphql",
+            json={"query": "{ workspaces(first: 5) { totalCount } }"},
+            headers={"Authorization": f"Bearer {api.key}", "X-Request-Id": "req-123"},
+        )
+    assert response.status_code == 200  # it executed: data is null, the error is masked
+    assert response.headers["x-request-id"] == "req-123"
+    body = response.json()
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-123"}
+    assert "secret internals" not in response.text and "SELECT" not in response.text
+    assert "req-123" in caplog.text and "secret internals" in caplog.text
+
+
+async def test_an_unexpected_failure_before_execution_is_masked_and_logged(
     api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     def broken(secret: str) -> str:
         raise RuntimeError("secret internals: SELECT * FROM api_key")
 
     monkeypatch.setattr("server.auth.hash_secret", broken)
-    api.headers["X-Request-Id"] = "req-123"
-    with caplog.at_level(logging.ERROR, logger="burnrate.errors"):
-        error = await api.error("{ viewer { name } }")
-    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-123"}
-    assert "secret internals" not in error["message"]
-    assert "req-123" in caplog.text
-    assert "secret internals" in caplog.text
+    with caplog.at_level(logging.ERROR, logger="burnrate.http"):
+        response = await api.http.post(
+            "/graphql",
+            json={"query": "{ viewer { name } }"},
+            headers={"Authorization": f"Bearer {api.key}", "X-Request-Id": "req-456"},
+        )
+    assert response.status_code == 500
+    [error] = response.json()["errors"]
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-456"}
+    assert "secret internals" not in response.text and "Traceback" not in response.text
+    assert "req-456" in caplog.text and "secret internals" in caplog.text
 
 
 async def test_a_lost_database_is_service_unavailable(
@@ -56,6 +84,13 @@ async def test_a_lost_database_is_service_unavailable(
         raise ConnectionRefusedError("connection refused")
 
     monkeypatch.setattr("server.auth.hash_secret", unreachable)
-    error = await api.error("{ viewer { name } }")
+    response = await api.http.post(
+        "/graphql",
+        json={"query": "{ viewer { name } }"},
+        headers={"Authorization": f"Bearer {api.key}"},
+    )
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    [error] = response.json()["errors"]
     assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
     assert error["extensions"]["retryable"] is True

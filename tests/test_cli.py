@@ -166,7 +166,8 @@ def test_serve_answers_over_real_http(tmp_sqlite: str) -> None:
                 json={"query": "{ viewer { name scopes } }"},
                 headers={"Authorization": f"Bearer {key}"},
             )
-            assert answer.json() == {"data": {"viewer": {"name": "ops", "scopes": ["ADMIN"]}}}
+            assert answer.json()["data"] == {"viewer": {"name": "ops", "scopes": ["ADMIN"]}}
+            assert answer.json()["extensions"]["cost"]["requested"] == 1
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=30)

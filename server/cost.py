@@ -1,0 +1,199 @@
+"""What a request costs, computed from its document before it runs, and each key's budget.
+
+The rule, in the spirit of GitHub's and Shopify's: a leaf (scalar or enum) costs nothing, an
+object costs 1, and a list that takes a page size (`first` or `limit`) multiplies what its
+items select by that size; a mutation's root field costs `MUTATION_COST`, and `recordUsage`
+one more per started 100 events. Lists without a size argument (a chart's days, a plan's
+tiles) cost 1 per object field selected on them: their length is bounded by the schema.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    get_named_type,
+    is_abstract_type,
+    is_leaf_type,
+    value_from_ast,
+)
+
+MUTATION_COST = 10
+PAGE_ARGUMENTS = ("first", "limit")
+
+
+def query_cost(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+) -> int:
+    """Points the operation costs (see the module's rule)."""
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return 0
+    walker = _Walker(schema, fragments, variables)
+    if operation.operation == OperationType.MUTATION:
+        return walker.mutation(root, operation.selection_set)
+    return walker.selections(root, operation.selection_set, 1, set())
+
+
+@dataclass
+class _Walker:
+    schema: GraphQLSchema
+    fragments: Mapping[str, FragmentDefinitionNode]
+    variables: Mapping[str, Any]
+
+    def mutation(self, root: GraphQLObjectType, selection_set: SelectionSetNode) -> int:
+        total = 0
+        for node, definition in self._fields(root, selection_set, set()):
+            total += MUTATION_COST + self._field(node, definition, 1, set())
+            if node.name.value == "recordUsage":
+                args = self._arguments(node, definition)
+                events = (args.get("input") or {}).get("events") or []
+                total += math.ceil(len(events) / 100) if isinstance(events, list) else 0
+        return total
+
+    def selections(
+        self, parent: Any, selection_set: SelectionSetNode, multiplier: int, seen: set[str]
+    ) -> int:
+        return sum(
+            self._field(node, definition, multiplier, seen)
+            for node, definition in self._fields(parent, selection_set, seen)
+        )
+
+    def _field(
+        self, node: FieldNode, definition: GraphQLField, multiplier: int, seen: set[str]
+    ) -> int:
+        named = get_named_type(definition.type)
+        if is_leaf_type(named) or node.selection_set is None:
+            return 0
+        size = self._page_size(node, definition)
+        inner = multiplier * size if size is not None else multiplier
+        return multiplier + self.selections(named, node.selection_set, inner, seen)
+
+    def _fields(
+        self, parent: Any, selection_set: SelectionSetNode, seen: set[str]
+    ) -> list[tuple[FieldNode, GraphQLField]]:
+        """The field selections under `parent`, fragments flattened. On an abstract type
+        (`Node`) each fragment is costed against its own type condition."""
+        out: list[tuple[FieldNode, GraphQLField]] = []
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                fields = getattr(parent, "fields", {})
+                definition = fields.get(selection.name.value)
+                if definition is not None:  # __typename and unknown fields cost nothing
+                    out.append((selection, definition))
+            elif isinstance(selection, InlineFragmentNode):
+                target = self._condition(parent, selection.type_condition)
+                out += self._fields(target, selection.selection_set, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is None or name in seen:
+                    continue
+                target = self._condition(parent, fragment.type_condition)
+                out += self._fields(target, fragment.selection_set, seen | {name})
+        return out
+
+    def _condition(self, parent: Any, condition: Any) -> Any:
+        if condition is None:
+            return parent
+        target = self.schema.get_type(condition.name.value)
+        if target is None or is_abstract_type(target):
+            return parent
+        return target
+
+    def _arguments(self, node: FieldNode, definition: GraphQLField) -> dict[str, Any]:
+        given = {a.name.value: a.value for a in node.arguments or ()}
+        out: dict[str, Any] = {}
+        for name, arg in definition.args.items():
+            if name in given:
+                out[name] = value_from_ast(given[name], arg.type, dict(self.variables))
+            else:
+                out[name] = arg.default_value
+        return out
+
+    def _page_size(self, node: FieldNode, definition: GraphQLField) -> int | None:
+        names = [n for n in PAGE_ARGUMENTS if n in definition.args]
+        if not names:
+            return None
+        value = self._arguments(node, definition).get(names[0])
+        return max(1, value) if isinstance(value, int) and not isinstance(value, bool) else 1
+
+
+@dataclass
+class Charge:
+    """The outcome of charging one request to its key's budget."""
+
+    cost: int
+    allowed: bool
+    remaining: int
+    limit: int
+    restore_per_second: float
+    retry_after_seconds: float = 0.0
+
+    def extension(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "requested": self.cost,
+            "remaining": self.remaining,
+            "limit": self.limit,
+            "restorePerSecond": self.restore_per_second,
+        }
+        if not self.allowed:
+            out["retryAfterSeconds"] = self.retry_after_seconds
+        return out
+
+
+@dataclass
+class _Bucket:
+    points: float
+    at: float
+
+
+@dataclass
+class Budgets:
+    """A leaky bucket of points per API key, kept in this process: full at `limit`, refilled
+    at `restore_per_second`. A request is charged its cost when it starts; one that would
+    overdraw the bucket is refused and charged nothing."""
+
+    limit: int
+    restore_per_second: float
+    _buckets: dict[int, _Bucket] = field(default_factory=dict)
+
+    def charge(self, key_id: int, cost: int, now: float | None = None) -> Charge:
+        now = time.monotonic() if now is None else now
+        bucket = self._buckets.get(key_id)
+        if bucket is None:
+            bucket = self._buckets[key_id] = _Bucket(float(self.limit), now)
+        bucket.points = min(
+            float(self.limit), bucket.points + (now - bucket.at) * self.restore_per_second
+        )
+        bucket.at = now
+        if cost <= bucket.points:
+            bucket.points -= cost
+            return Charge(cost, True, int(bucket.points), self.limit, self.restore_per_second)
+        missing = cost - bucket.points
+        wait = missing / self.restore_per_second if self.restore_per_second > 0 else math.inf
+        return Charge(
+            cost,
+            False,
+            int(bucket.points),
+            self.limit,
+            self.restore_per_second,
+            retry_after_seconds=math.ceil(wait * 10) / 10 if math.isfinite(wait) else 3600.0,
+        )

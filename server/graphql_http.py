@@ -1,0 +1,394 @@
+"""`/graphql`, served by the GraphQL-over-HTTP specification (draft of 2025).
+
+- `POST` with `Content-Type: application/json` runs queries and mutations; `GET` with the
+  parameters in the query string runs queries only (a mutation by GET is 405, `Allow: POST`).
+- The response's media type follows `Accept`: `application/graphql-response+json` (also for a
+  missing `Accept`, `*/*` and `application/*`: the spec's default since 2025) or
+  `application/json`; neither is 406.
+- With `application/graphql-response+json`, a request that did not start executing (bad JSON,
+  bad parameters, a syntax or validation error, variables that do not coerce) is 400 and has
+  no `data` entry; anything that executed is 200. With `application/json`, every well-formed
+  request is 200 and only a body that is not a GraphQL request is 400.
+- Before running, each request is checked against the limits (body size, tokens, depth,
+  aliases, cost) and charged its cost to its key's budget; over budget is 429 with
+  `Retry-After` and `RATE_LIMITED`.
+Every error in every answer carries `extensions.code`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    get_operation_ast,
+    parse,
+    validate,
+)
+from graphql.validation import NoSchemaIntrospectionCustomRule, ValidationRule
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.types import ExecutionResult
+
+from resolvers.access import Principal
+from resolvers.context import Context
+from schema.errors import is_outage
+from schema.root import schema
+from server.auth import authenticate
+from server.cost import Budgets, Charge, query_cost
+from server.observe import Metrics
+from server.settings import Settings
+
+log = logging.getLogger("burnrate.http")
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+class RequestProblem(Exception):
+    """A request refused before execution: an HTTP status and a coded GraphQL error."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str = "BAD_USER_INPUT",
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+        self.extensions = {"code": code, **extensions}
+
+
+@dataclass(frozen=True)
+class Params:
+    query: str
+    variables: dict[str, Any]
+    operation_name: str | None
+
+
+@dataclass
+class Prepared:
+    """A document that parsed and passed the static limits, kept per query text."""
+
+    document: DocumentNode
+    fragments: dict[str, FragmentDefinitionNode]
+
+
+@dataclass
+class _Lru:
+    size: int
+    items: OrderedDict[str, Prepared | list[GraphQLError]] = field(default_factory=OrderedDict)
+
+    def get(self, key: str) -> Prepared | list[GraphQLError] | None:
+        value = self.items.get(key)
+        if value is not None:
+            self.items.move_to_end(key)
+        return value
+
+    def put(self, key: str, value: Prepared | list[GraphQLError]) -> None:
+        self.items[key] = value
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an `Accept` header, or None when none is acceptable."""
+    if accept is None or not accept.strip():
+        return GRAPHQL_RESPONSE
+    ranges: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept.split(",")):
+        kind, *params = (p.strip() for p in part.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            ranges.append((-quality, index, kind.lower()))
+    for _, _, kind in sorted(ranges):
+        if kind in (GRAPHQL_RESPONSE, "application/*", "*/*"):
+            return GRAPHQL_RESPONSE
+        if kind == JSON:
+            return JSON
+    return None
+
+
+class GraphQLEndpoint:
+    def __init__(self, config: Settings, metrics: Metrics | None = None) -> None:
+        self.config = config
+        self.metrics = metrics or Metrics()
+        self.budgets = Budgets(config.rate_limit_points, config.rate_limit_restore_per_second)
+        self.prepared = _Lru(512)
+        self.rules: list[type[ValidationRule]] = [
+            depth_rule(config.max_query_depth, None),
+            aliases_rule(config.max_aliases),
+        ]
+        if not config.introspection:
+            self.rules.append(NoSchemaIntrospectionCustomRule)
+
+    async def handle(self, request: Request) -> Response:
+        media = negotiate(request.headers.get("accept"))
+        try:
+            if request.method not in ("GET", "POST"):
+                raise RequestProblem(
+                    405, "GraphQL is served by GET (queries) and POST.", headers=_ALLOW_ALL
+                )
+            if request.method == "GET" and self._wants_ide(request):
+                return HTMLResponse(get_graphql_ide_html("graphiql"))
+            if media is None:
+                media = JSON
+                raise RequestProblem(
+                    406, f"Accept must allow {GRAPHQL_RESPONSE} or {JSON}.", code="BAD_USER_INPUT"
+                )
+            params = await self._params(request)
+            return await self._run(request, params, media)
+        except RequestProblem as refused:
+            problem = refused
+        except Exception as error:  # the database or a bug, before execution: never raw
+            problem = _unexpected(error, request.state.request_id)
+        return self._respond(
+            {"errors": [{"message": problem.message, "extensions": problem.extensions}]},
+            problem.status,
+            media or JSON,
+            problem.headers,
+        )
+
+    def _respond(
+        self,
+        body: dict[str, Any],
+        status: int,
+        media: str,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        for error in body.get("errors") or ():
+            self.metrics.error(str(error["extensions"]["code"]))
+        return _respond(body, status, media, headers)
+
+    def _wants_ide(self, request: Request) -> bool:
+        accept = request.headers.get("accept", "")
+        return (
+            self.config.graphiql and "text/html" in accept and "query" not in request.query_params
+        )
+
+    async def _params(self, request: Request) -> Params:
+        if request.method == "GET":
+            raw: Any = dict(request.query_params)
+            for part in ("variables", "extensions"):
+                if isinstance(raw.get(part), str):
+                    raw[part] = _json(raw[part], f"the {part} parameter")
+        else:
+            kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if kind != JSON:
+                raise RequestProblem(415, f"POST bodies must be {JSON}.")
+            raw = _json((await self._body(request)).decode("utf-8", "replace"), "the body")
+        if not isinstance(raw, dict):
+            raise RequestProblem(400, "The body must be a JSON object with a query.")
+        query, variables, name = raw.get("query"), raw.get("variables"), raw.get("operationName")
+        if not isinstance(query, str) or not query.strip():
+            raise RequestProblem(400, "The request has no query: send a GraphQL document.")
+        if variables is not None and not isinstance(variables, dict):
+            raise RequestProblem(400, "variables must be a JSON object.")
+        if name is not None and not isinstance(name, str):
+            raise RequestProblem(400, "operationName must be a string.")
+        extensions = raw.get("extensions")
+        if extensions is not None and not isinstance(extensions, dict):
+            raise RequestProblem(400, "extensions must be a JSON object.")
+        return Params(query, variables or {}, name)
+
+    async def _body(self, request: Request) -> bytes:
+        limit = self.config.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise _too_large(limit)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _prepare(self, query: str) -> Prepared | list[GraphQLError]:
+        cached = self.prepared.get(query)
+        if cached is not None:
+            return cached
+        outcome: Prepared | list[GraphQLError]
+        try:
+            document = parse(query, max_tokens=self.config.max_tokens)
+        except GraphQLError as error:
+            outcome = [error]
+        else:
+            errors = validate(schema._schema, document, self.rules)
+            fragments = {
+                d.name.value: d
+                for d in document.definitions
+                if isinstance(d, FragmentDefinitionNode)
+            }
+            outcome = errors or Prepared(document, fragments)
+        self.prepared.put(query, outcome)
+        return outcome
+
+    async def _run(self, request: Request, params: Params, media: str) -> Response:
+        prepared = self._prepare(params.query)
+        if isinstance(prepared, list):
+            return self._respond(
+                {"errors": [_coded(e.formatted) for e in prepared]}, _request_error(media), media
+            )
+        operation = get_operation_ast(prepared.document, params.operation_name)
+        if operation is None:
+            raise RequestProblem(
+                400,
+                "operationName must name one operation of the document."
+                if params.operation_name
+                else "The document has several operations: send operationName.",
+            )
+        if request.method == "GET" and operation.operation != OperationType.QUERY:
+            raise RequestProblem(405, "Mutations are sent by POST.", headers={"Allow": "POST"})
+
+        principal = await authenticate(request.headers.get("authorization"))
+        charge = self._charge(principal, operation, prepared, params.variables)
+        if charge is not None and not charge.allowed:
+            retry = max(1, round(charge.retry_after_seconds + 0.49))
+            raise RequestProblem(
+                429,
+                f"Rate limit exceeded: this request costs {charge.cost} points and the key has "
+                f"{charge.remaining}; retry in {retry} s.",
+                code="RATE_LIMITED",
+                headers={"Retry-After": str(retry)},
+                retryAfterSeconds=charge.retry_after_seconds,
+                cost=charge.extension(),
+            )
+
+        async def known() -> Principal | None:
+            return principal
+
+        context = Context(request_id=request.state.request_id, authenticate=known)
+        result = await schema.execute(
+            params.query,
+            variable_values=params.variables,
+            context_value=context,
+            operation_name=params.operation_name,
+        )
+        body, executed = _body_of(result)
+        if charge is not None:
+            body.setdefault("extensions", {})["cost"] = charge.extension()
+        status = 200 if executed or media == JSON else _request_error(media)
+        return self._respond(body, status, media)
+
+    def _charge(
+        self,
+        principal: Principal | None,
+        operation: OperationDefinitionNode,
+        prepared: Prepared,
+        variables: dict[str, Any],
+    ) -> Charge | None:
+        """The request's cost charged to its key; None for a request without a key (it can
+        only learn that it needs one)."""
+        try:
+            cost = query_cost(schema._schema, operation, prepared.fragments, variables)
+        except (GraphQLError, TypeError, ValueError):
+            cost = 1  # variables that do not coerce fail in execution, before any work
+        if cost > self.config.max_query_cost:
+            raise RequestProblem(
+                400,
+                f"This query would cost {cost} points; the most one request may cost is "
+                f"{self.config.max_query_cost}. Ask for smaller pages.",
+                cost={"requested": cost, "maxQueryCost": self.config.max_query_cost},
+            )
+        if principal is None:
+            return None
+        return self.budgets.charge(principal.key_id, cost)
+
+
+_ALLOW_ALL = {"Allow": "GET, POST"}
+
+
+def _unexpected(error: Exception, request_id: str) -> RequestProblem:
+    if is_outage(error):
+        log.warning("database unreachable (request %s): %s", request_id, type(error).__name__)
+        return RequestProblem(
+            503,
+            "The database is unreachable; retry shortly.",
+            code="SERVICE_UNAVAILABLE",
+            headers={"Retry-After": "1"},
+            retryable=True,
+            requestId=request_id,
+        )
+    log.error("unexpected error (request %s)", request_id, exc_info=error)
+    return RequestProblem(
+        500,
+        "Unexpected error; quote the requestId when reporting it.",
+        code="INTERNAL_SERVER_ERROR",
+        requestId=request_id,
+    )
+
+
+def _too_large(limit: int) -> RequestProblem:
+    return RequestProblem(413, f"The request body is larger than {limit} bytes.")
+
+
+def _json(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise RequestProblem(400, f"{what} is not valid JSON.") from None
+
+
+def _request_error(media: str) -> int:
+    return 400 if media == GRAPHQL_RESPONSE else 200
+
+
+def _coded(error: Mapping[str, Any], code: str = "BAD_USER_INPUT") -> dict[str, Any]:
+    out = dict(error)
+    extensions = out.get("extensions") or {}
+    if not extensions.get("code"):
+        out["extensions"] = {**extensions, "code": code}
+    return out
+
+
+def _body_of(result: ExecutionResult) -> tuple[dict[str, Any], bool]:
+    """The response body, and whether execution started (a request error has no `data`)."""
+    errors = result.errors or []
+    executed = not (result.data is None and errors and all(e.path is None for e in errors))
+    body: dict[str, Any] = {}
+    if executed:
+        body["data"] = result.data
+    if errors:
+        body["errors"] = [
+            _coded(e.formatted, "BAD_USER_INPUT" if e.path is None else "INTERNAL_SERVER_ERROR")
+            for e in errors
+        ]
+    if result.extensions:
+        body["extensions"] = dict(result.extensions)
+    return body, executed
+
+
+def _respond(
+    body: dict[str, Any], status: int, media: str, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        status_code=status,
+        media_type=f"{media}; charset=utf-8",
+        headers=headers,
+    )
