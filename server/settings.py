@@ -38,7 +38,7 @@ class Settings:
     #: Seconds to wait for a new database connection before answering SERVICE_UNAVAILABLE.
     db_connect_timeout_seconds: int = 3
     #: Longest a served request's single SQL statement may run (PostgreSQL).
-    db_statement_timeout_seconds: float = 30.0
+    db_statement_timeout_seconds: float = 10.0
     graphiql: bool = True
     introspection: bool = True
     cors_origins: tuple[str, ...] = field(default_factory=tuple)

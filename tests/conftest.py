@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,23 @@ async def http(clean: None) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://burnrate.test") as client:
         yield client
+
+
+Served = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def served(clean: None) -> Served:
+    """A client of an app with some settings changed: `async with served(max_aliases=2) as c`."""
+
+    @asynccontextmanager
+    async def client(**changes: Any) -> AsyncIterator[httpx.AsyncClient]:
+        app = create_app(replace(TEST_SETTINGS, **changes), manage_database=False)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://burnrate.test") as c:
+            yield c
+
+    return client
 
 
 @pytest.fixture
