@@ -3,8 +3,9 @@
 The rule, in the spirit of GitHub's and Shopify's: a leaf (scalar or enum) costs nothing, an
 object costs 1, and a list that takes a page size (`first` or `limit`) multiplies what its
 items select by that size; a mutation's root field costs `MUTATION_COST` more than what it
-selects, and `recordUsage` one more per started 100 events. Lists without a size argument (a chart's days, a plan's
-tiles) cost 1 per object field selected on them: their length is bounded by the schema.
+selects, and `recordUsage` one more per started 100 events. Lists without a size argument
+(a chart's days, a plan's tiles) cost 1 per object field selected on them: their length is
+bounded by the schema.
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ class Proxy:
         self.port = _free_port()
         self.cut_on: bytes | None = None
         self.cuts = 0
-        self.stalled = False
+        self._flowing = asyncio.Event()
+        self._flowing.set()
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
 
@@ -29,12 +30,12 @@ class Proxy:
         )
 
     async def restore(self) -> None:
-        self.stalled = False
+        self._flowing.set()
         if self._server is None:
             await self.start()
 
     def stall(self) -> None:
-        self.stalled = True
+        self._flowing.clear()
 
     async def cut(self) -> None:
         self.cuts += 1
@@ -51,10 +52,7 @@ class Proxy:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
-        while self.stalled:  # accepted, never answered
-            await asyncio.sleep(0.05)
-            if writer.transport.is_closing():
-                return
+        await self._flowing.wait()  # while stalled: accepted, never answered
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
         except OSError:
@@ -74,8 +72,7 @@ class Proxy:
                 if watch and self.cut_on is not None and self.cut_on in data:
                     await self.cut()
                     return
-                while self.stalled and not writer.transport.is_closing():
-                    await asyncio.sleep(0.05)  # held, not lost: TCP would retransmit it
+                await self._flowing.wait()  # held while stalled, not lost: TCP retransmits
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):
