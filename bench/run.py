@@ -52,6 +52,11 @@ DATABASE = "burnrate_bench"
 BURNRATE = str(Path(sys.executable).parent / "burnrate")
 INGEST_CLIENTS = 4
 BATCH = 1000
+#: The harness measures capacity, not the per-key budget (docs/operations.md).
+UNLIMITED = {
+    "BURNRATE_RATE_LIMIT_POINTS": "1000000000",
+    "BURNRATE_RATE_LIMIT_RESTORE_PER_SECOND": "1000000000",
+}
 #: Throughput alternates 1 and 8 clients this many times and reports the medians.
 ROUNDS = 5
 
@@ -300,7 +305,7 @@ async def main(sizes: list[int], repeat: int, seconds: float) -> dict[str, Any]:
     port = free_port()
     server = subprocess.Popen(  # noqa: ASYNC220 (started once, before any measurement)
         [BURNRATE, "serve", "--port", str(port), "--workers", "2"],
-        env=dict(os.environ, DATABASE_URL=url, BURNRATE_GRAPHIQL="0"),
+        env=dict(os.environ, DATABASE_URL=url, BURNRATE_GRAPHIQL="0", **UNLIMITED),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     api = Api(f"http://127.0.0.1:{port}", key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -12,14 +13,20 @@ V = TypeVar("V")
 
 
 class Loader(DataLoader, Generic[K, V]):  # type: ignore[type-arg]
-    """DataLoader with typed lookups; subclasses implement `batch_load_fn`."""
+    """DataLoader with typed lookups; subclasses implement `batch_load_fn`.
+
+    A key's future is shared by every field that asks for it, so each waits through
+    `asyncio.shield`: when graphql-core cancels one field (a sibling failed), the shared
+    future must not be cancelled with it, or every other field waiting on the same key fails
+    with CancelledError (found by the schema fuzz test: one bad argument next to two `usage`
+    selections failed the whole request)."""
 
     async def get(self, key: K) -> V:
-        result: V = await self.load(key)
+        result: V = await asyncio.shield(self.load(key))
         return result
 
     async def get_many(self, keys: Iterable[K]) -> list[V]:
-        result: list[V] = await self.load_many(keys)
+        result: list[V] = await asyncio.shield(self.load_many(keys))
         return result
 
 

@@ -50,7 +50,7 @@ def bearer_token(authorization: str | None) -> str | None:
 
 #: How often a key's `last_used_at` is written, at most (per process).
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-_last_written: dict[int, datetime] = {}
+_last_written: dict[str, datetime] = {}  # by the key's hash
 
 
 async def authenticate(authorization: str | None) -> Principal | None:
@@ -69,9 +69,9 @@ async def authenticate(authorization: str | None) -> Principal | None:
     if key is None or not hmac.compare_digest(key.secret_hash, digest):
         return None
     now = datetime.now(UTC)
-    written = _last_written.get(key.id)
+    written = _last_written.get(digest)
     if written is None or now - written >= LAST_USED_RESOLUTION:
-        _last_written[key.id] = now
+        _last_written[digest] = now
         await ApiKey.filter(id=key.id).update(last_used_at=now)
     return Principal(
         key_id=key.id,

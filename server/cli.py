@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -123,10 +124,17 @@ def _serve(host: str, port: int, workers: int) -> None:
         "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
     }
     if workers == 1:
+        # uvicorn drains in-flight requests on SIGTERM, then re-raises the signal: ending
+        # the process then with status 0 reports the clean shutdown it was.
+        signal.signal(signal.SIGTERM, _exit_cleanly)
         uvicorn.run("server.app:create_app", **options)
         return
     config = _TcpConfig("server.app:create_app", workers=workers, **options)
     Multiprocess(config, sockets=[config.bind_socket()]).run()
+
+
+def _exit_cleanly(*_: object) -> None:
+    raise SystemExit(0)
 
 
 class _TcpConfig(uvicorn.Config):
