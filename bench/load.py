@@ -78,10 +78,15 @@ async def client(
             else:
                 operation = "recordUsage"
                 batch += 1
-                evs = [
-                    {**as_input(e, bots), "idempotencyKey": f"load-{n}-{batch}-{k}"}
-                    for k, e in enumerate(events(50, now, seed=n * 100_000 + batch))
-                ]
+                evs = []
+                for k, e in enumerate(events(50, now, seed=n * 100_000 + batch)):
+                    event = as_input(e, bots)  # keys and conversations of this batch only
+                    conversation = dict(event["conversation"])  # type: ignore[call-overload]
+                    conversation["externalId"] = f"load-{n}-{batch}-{e.conversation}"
+                    evs.append(
+                        {**event, "idempotencyKey": f"load-{n}-{batch}-{k}",
+                         "conversation": conversation}
+                    )  # fmt: skip
                 body = {"query": RECORD, "variables": {"i": {"workspaceId": ws, "events": evs}}}
             began = time.perf_counter()
             try:
