@@ -6,13 +6,15 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from server import db
 from server.graphql_http import GraphQLEndpoint
@@ -20,6 +22,7 @@ from server.observe import Metrics, Observe, configure_logging, metrics_endpoint
 from server.settings import Settings, settings
 
 log = logging.getLogger("burnrate")
+WEB = Path(__file__).resolve().parent.parent / "web"
 
 
 async def healthz(_: Request) -> Response:
@@ -79,6 +82,8 @@ def create_app(config: Settings = settings, manage_database: bool = True) -> Sta
             Route("/healthz", healthz),
             readiness(config),
             Route("/metrics", metrics_endpoint(metrics)),
+            # The reference Usage page (web/): plain files, no build step.
+            Mount("/", app=StaticFiles(directory=WEB, html=True), name="web"),
         ],
         middleware=middleware,
         lifespan=lifespan,

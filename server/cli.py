@@ -188,6 +188,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
         key = await create_key("demo", frozenset({Scope.USAGE_READ}), result.workspace_id)
         print(f"Workspace: {result.global_id}", flush=True)
         print(f"API key: {key.secret}", flush=True)
+        # The key travels in the fragment: browsers never send it to the server or its logs.
+        print(f"Dashboard: http://{args.host}:{args.port}/#key={key.secret}", flush=True)
 
     _with_database(work)
     _serve(args.host, args.port, 1)

@@ -201,6 +201,11 @@ def test_demo_loads_once_prints_a_read_key_and_serves(tmp_sqlite: str) -> None:
         workspace = next(line for line in lines if line.startswith("Workspace: ")).split(": ")[1]
         assert any("loading demo data [" in line for line in lines)
         assert any(f"http://127.0.0.1:{port}/graphql" in line for line in lines)
+        dashboard = next(line for line in lines if line.startswith("Dashboard: ")).split(": ")[1]
+        assert dashboard == f"http://127.0.0.1:{port}/#key={key}"
+        page = httpx.get(f"http://127.0.0.1:{port}/")
+        assert page.status_code == 200 and 'data-widget="tiles"' in page.text
+        _show_in_chromium(dashboard)
         answer = httpx.post(
             f"http://127.0.0.1:{port}/graphql",
             json={
@@ -222,6 +227,30 @@ def test_demo_loads_once_prints_a_read_key_and_serves(tmp_sqlite: str) -> None:
     again.communicate(timeout=30)
     assert "the database already has a workspace: nothing loaded" in lines
     assert any(line.startswith("API key: br_") for line in lines)
+
+
+def _show_in_chromium(url: str) -> None:
+    """The printed link opens the demo workspace in Chromium, no typing (when it is here)."""
+    if not Path("/usr/bin/chromium").exists():
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            page.wait_for_selector("[data-tile]", timeout=30_000)
+            assert page.locator("#workspace-name").inner_text().startswith("Acme Support (demo)")
+            assert page.locator("[data-tile]").count() == 8
+            assert page.locator("#activity-rows tr").count() == 20
+            artifacts = Path(__file__).parent / "artifacts"
+            artifacts.mkdir(exist_ok=True)
+            page.screenshot(path=str(artifacts / "demo-dashboard.png"), full_page=True)
+        finally:
+            browser.close()
 
 
 def test_the_shared_socket_of_several_workers_is_tcp() -> None:

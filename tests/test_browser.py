@@ -1,0 +1,245 @@
+"""The reference Usage page (web/) in a real browser: Playwright driving Debian's Chromium
+against the real app served by uvicorn, over a seeded database. The screenshots are saved
+in tests/artifacts/."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from models.enums import Scope
+from server.app import create_app
+from tests import world
+from tests.api import Api
+from tests.conftest import TEST_SETTINGS
+from tests.proxy import _free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+COLUMNS = ["When", "Type", "Assistant", "Contact", "Channel", "Messages"]
+WIDGETS = ["tiles", "daily-burn", "top-assistants", "by-channel", "recent-activity"]
+
+playwright_api = pytest.importorskip("playwright.async_api")
+if not CHROMIUM.exists() and shutil.which("chromium") is None:
+    pytest.skip(
+        "needs Chromium at /usr/bin/chromium (.ci/run installs it)", allow_module_level=True
+    )
+
+TODAY = datetime.now(UTC).date()
+
+
+def _noon(day: date) -> str:
+    return world.iso(datetime.combine(day, time(12), tzinfo=UTC))
+
+
+async def _seed(api: Api) -> dict[str, Any]:
+    """A UTC workspace: Alpha has 15 web chats and Beta 10 calls and WhatsApps three days
+    ago; Alpha also has 4 SMS twenty days ago. 29 conversations in the last 30 days."""
+    ws = await world.workspace(api, "Browser Co", timezone="UTC")
+    alpha = await world.assistant(api, ws, "alpha", "Alpha Bot")
+    beta = await world.assistant(api, ws, "beta", "Beta Bot")
+    recent, older = TODAY - timedelta(days=3), TODAY - timedelta(days=20)
+    events = [
+        world.event(f"a{n}", _noon(recent), alpha, f"a{n}", contact=f"alpha-{n}", messages=2)
+        for n in range(15)
+    ]
+    events += [
+        world.event(f"b{n}", _noon(recent), beta, f"b{n}", contact=f"beta-{n}",
+                    channel="PHONE" if n % 2 else "WHATSAPP", messages=5)
+        for n in range(10)
+    ]  # fmt: skip
+    events += [
+        world.event(f"o{n}", _noon(older), alpha, f"o{n}", contact=f"old-{n}", channel="SMS")
+        for n in range(4)
+    ]
+    await world.record(api, ws, events)
+    reader = await api.workspace_key(ws, Scope.USAGE_READ)
+    return {"ws": ws, "alpha": alpha, "beta": beta, "key": reader.key}
+
+
+@pytest.fixture
+async def site(api: Api) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    seeded = await _seed(api)
+    port = _free_port()
+    app = create_app(TEST_SETTINGS, manage_database=False)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 (uvicorn offers no event for it)
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", seeded
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    async with playwright_api.async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox"]
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+async def _figures(page: Any) -> dict[str, Any]:
+    return {
+        "total": await page.locator("#channel-donut .donut-total").text_content(),
+        "rows": await page.locator("#activity-rows tr").count(),
+        "top": await page.locator("#top-assistants button > span:first-child").all_inner_texts(),
+    }
+
+
+async def _settled(page: Any) -> None:
+    await page.wait_for_function(
+        "document.querySelector('main').getAttribute('aria-busy') === 'false'"
+    )
+
+
+async def test_the_usage_page_in_chromium(site: tuple[str, dict[str, Any]], browser: Any) -> None:
+    base, seeded = site
+    page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    requests: list[str] = []
+    page.on(
+        "request",
+        lambda r: requests.append(r.post_data or "") if r.url.endswith("/graphql") else None,
+    )
+
+    # The demo's link: the key arrives in the fragment, is kept, and leaves the address bar.
+    await page.goto(f"{base}/#key={seeded['key']}")
+    await page.wait_for_selector("[data-tile]")
+    await _settled(page)
+    assert "key=" not in page.url
+    assert await page.evaluate("localStorage.getItem('burnrate.key')") == seeded["key"]
+    assert len(requests) == 1, "one request loads the page's figures"
+
+    # The five widgets, the tiles of the plan, the six columns.
+    for widget in WIDGETS:
+        assert await page.locator(f"[data-widget={widget}]").is_visible(), widget
+    tiles = await page.locator("[data-tile]").evaluate_all("els => els.map(e => e.dataset.tile)")
+    assert tiles == ["CREDITS", "TEXT_QUERIES", "VOICE_MINUTES", "CHATBOTS"]
+    headers = await page.locator("[data-widget=recent-activity] th").all_inner_texts()
+    assert headers == COLUMNS
+    assert await page.locator("[data-filter=agent]").input_value() == ""
+    assert await page.locator("[data-filter=start]").input_value() == str(
+        TODAY - timedelta(days=29)
+    )
+    assert await page.locator("[data-filter=end]").input_value() == str(TODAY)
+    first = await _figures(page)
+    assert first == {"total": "29", "rows": 20, "top": ["Alpha Bot", "Beta Bot"]}
+    credits_tile = page.locator("[data-tile=CREDITS]")
+    assert re.search(r"\b29\b", await credits_tile.inner_text())  # 29 events of 1 credit
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "usage-page.png"), full_page=True)
+
+    # Load more by cursor.
+    await page.click("#load-more")
+    await page.wait_for_function("document.querySelectorAll('#activity-rows tr').length === 29")
+    assert await page.locator("#load-more").is_hidden()
+
+    # The chart's toggle.
+    await page.click("[data-metric=messages]")
+    label = await page.locator("#burn-chart svg").get_attribute("aria-label")
+    assert label.startswith("Messages per day, 84 in all")  # 15×2 + 10×5 + 4×1
+    assert await page.locator("[data-metric=messages]").get_attribute("aria-pressed") == "true"
+
+    # The agent filter changes every figure.
+    await page.select_option("select[data-filter=agent]", seeded["beta"])
+    await page.wait_for_function(
+        "document.querySelector('#channel-donut .donut-total').textContent === '10'"
+    )
+    await _settled(page)
+    assert await _figures(page) == {"total": "10", "rows": 10, "top": ["Beta Bot"]}
+    assert re.search(r"\b10\b", await credits_tile.inner_text())
+
+    # Clicking a top assistant filters to it; clicking it again shows all agents.
+    await page.click("#top-assistants button[data-assistant]")
+    await _settled(page)
+    assert await page.locator("[data-filter=agent]").input_value() == ""
+    await page.click(f"#top-assistants button[data-assistant='{seeded['alpha']}']")
+    await page.wait_for_function(
+        "document.querySelector('#channel-donut .donut-total').textContent === '19'"
+    )
+    assert await page.locator("[data-filter=agent]").input_value() == seeded["alpha"]
+    await page.select_option("select[data-filter=agent]", "")
+    await page.wait_for_function(
+        "document.querySelector('#channel-donut .donut-total').textContent === '29'"
+    )
+
+    # The date range changes every figure: only the older SMS conversations.
+    await page.fill("input[data-filter=start]", str(TODAY - timedelta(days=25)))
+    await page.fill("input[data-filter=end]", str(TODAY - timedelta(days=15)))
+    await page.locator("input[data-filter=end]").dispatch_event("change")
+    await page.wait_for_function(
+        "document.querySelector('#channel-donut .donut-total').textContent === '4'"
+    )
+    await _settled(page)
+    assert await _figures(page) == {"total": "4", "rows": 4, "top": ["Alpha Bot"]}
+    legend = await page.locator("#channel-legend li").all_inner_texts()
+    assert legend == ["SMS — 4 (100 %)"]
+
+    # The empty state.
+    await page.fill("input[data-filter=start]", str(TODAY - timedelta(days=200)))
+    await page.fill("input[data-filter=end]", str(TODAY - timedelta(days=190)))
+    await page.locator("input[data-filter=end]").dispatch_event("change")
+    empty = page.locator("[data-state=empty]")
+    await empty.wait_for(state="visible")
+    assert "No usage data for this period" in await empty.inner_text()
+    assert "No usage data for this period" in await page.locator("#burn-chart").inner_text()
+
+    # The error state, and retry once the API answers again.
+    await page.route("**/graphql", lambda route: route.abort())
+    await page.fill("input[data-filter=end]", str(TODAY))
+    await page.fill("input[data-filter=start]", str(TODAY - timedelta(days=9)))
+    await page.locator("input[data-filter=start]").dispatch_event("change")
+    failure = page.locator("[data-state=error]")
+    await failure.wait_for(state="visible")
+    assert "Usage couldn't load for this range." in await failure.inner_text()
+    await page.screenshot(path=str(ARTIFACTS / "usage-page-error.png"))
+    await page.unroute("**/graphql")
+    await page.click("#retry")
+    await failure.wait_for(state="hidden")
+    await page.wait_for_function(
+        "document.querySelector('#channel-donut .donut-total').textContent === '25'"
+    )
+
+    # A phone's width: everything still there, nothing wider than the screen but the table.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    await page.screenshot(path=str(ARTIFACTS / "usage-page-phone.png"), full_page=True)
+    assert errors == []
+
+
+async def test_a_new_visitor_is_asked_for_a_key(
+    site: tuple[str, dict[str, Any]], browser: Any
+) -> None:
+    base, seeded = site
+    page = await browser.new_page()
+    await page.goto(base)
+    dialog = page.locator("#key-dialog")
+    await dialog.wait_for(state="visible")
+    await page.get_by_label("API key").fill("br_not-a-key")
+    await page.get_by_role("button", name="Show usage").click()
+    await page.wait_for_function("document.querySelector('#key-error').textContent.length > 0")
+    assert "not accepted" in await page.locator("#key-error").inner_text()
+    await page.get_by_label("API key").fill(seeded["key"])
+    await page.get_by_role("button", name="Show usage").click()
+    await page.wait_for_selector("[data-tile]")
+    assert await page.locator("#workspace-name").inner_text() != ""
+    assert (await page.locator("[data-widget=tiles]").get_attribute("data-widget")) == "tiles"
