@@ -33,7 +33,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import as_input, events, fresh_database  # noqa: E402
-from bench.run import BURNRATE, UNLIMITED, Api, free_port, ingest, new_workspace  # noqa: E402
+from bench.run import (  # noqa: E402
+    BURNRATE,
+    UNLIMITED,
+    Api,
+    free_port,
+    ingest,
+    new_workspace,
+    wait_ready,
+)
 from models.enums import Scope  # noqa: E402
 from resolvers.ids import decode_id  # noqa: E402
 from server import db  # noqa: E402
@@ -117,13 +125,7 @@ async def main(clients: int, seconds: float, rate_limits: bool, seed_events: int
     base = f"http://127.0.0.1:{port}"
     api = Api(base, admin)
     try:
-        for _ in range(100):
-            try:
-                if (await api.client.get("/readyz")).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
+        await wait_ready(api)
         ws, bots = await new_workspace(api, "load")
         end = datetime.now(UTC) - timedelta(minutes=10)
         await ingest(api, ws, bots, list(events(seed_events, end)), f"seed {seed_events:,}")

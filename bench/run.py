@@ -292,6 +292,19 @@ def peak_rss_mib(pids: list[int]) -> float:
     return peak / 1024
 
 
+async def wait_ready(api: Api, seconds: float = 20) -> None:
+    """Until the server answers /readyz with 200."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if (await api.client.get("/readyz")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.2)
+    raise RuntimeError("the server did not become ready")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -311,13 +324,7 @@ async def main(sizes: list[int], repeat: int, seconds: float) -> dict[str, Any]:
     api = Api(f"http://127.0.0.1:{port}", key)
     results: dict[str, Any] = {"sizes": {}}
     try:
-        for _ in range(100):
-            try:
-                if (await api.client.get("/readyz")).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
+        await wait_ready(api)
         pids = server_processes(server.pid)
         end = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
         today = end.astimezone(ZoneInfo(TIMEZONE)).date()

@@ -56,56 +56,50 @@ class Metrics:
         self.errors[code] += 1
 
     def render(self) -> str:
-        pid = os.getpid()
-        lines = [
-            "# HELP burnrate_requests_total HTTP requests answered, by method, path and status.",
-            "# TYPE burnrate_requests_total counter",
-        ]
+        out = _Exposition(pid=str(os.getpid()))
+        out.family("burnrate_requests_total", "counter",
+                   "HTTP requests answered, by method, path and status.")  # fmt: skip
         for (method, path, status), n in sorted(self.requests.items()):
-            lines.append(
-                f'burnrate_requests_total{{pid="{pid}",method="{method}",path="{path}",'
-                f'status="{status}"}} {n}'
-            )
-        lines += [
-            "# HELP burnrate_request_duration_seconds Time to answer, by path.",
-            "# TYPE burnrate_request_duration_seconds histogram",
-        ]
+            out.sample("burnrate_requests_total", n, method=method, path=path, status=status)
+        out.family("burnrate_request_duration_seconds", "histogram", "Time to answer, by path.")
         for path, counts in sorted(self.latency_buckets.items()):
             running = 0
             for bound, n in zip((*BUCKETS, float("inf")), counts, strict=True):
                 running += n
                 le = "+Inf" if bound == float("inf") else repr(bound)
-                lines.append(
-                    f'burnrate_request_duration_seconds_bucket{{pid="{pid}",path="{path}",'
-                    f'le="{le}"}} {running}'
-                )
-            lines.append(
-                f'burnrate_request_duration_seconds_sum{{pid="{pid}",path="{path}"}} '
-                f"{self.latency_sum[path]:.6f}"
+                out.sample("burnrate_request_duration_seconds_bucket", running, path=path, le=le)
+            out.sample("burnrate_request_duration_seconds_sum", self.latency_sum[path], path=path)
+            out.sample(
+                "burnrate_request_duration_seconds_count", self.latency_count[path], path=path
             )
-            lines.append(
-                f'burnrate_request_duration_seconds_count{{pid="{pid}",path="{path}"}} '
-                f"{self.latency_count[path]}"
-            )
-        lines += [
-            "# HELP burnrate_graphql_errors_total GraphQL errors answered, by extensions.code.",
-            "# TYPE burnrate_graphql_errors_total counter",
-        ]
+        out.family("burnrate_graphql_errors_total", "counter",
+                   "GraphQL errors answered, by extensions.code.")  # fmt: skip
         for code, n in sorted(self.errors.items()):
-            lines.append(f'burnrate_graphql_errors_total{{pid="{pid}",code="{code}"}} {n}')
-        lines += [
-            "# HELP burnrate_requests_in_flight Requests being answered now.",
-            "# TYPE burnrate_requests_in_flight gauge",
-            f'burnrate_requests_in_flight{{pid="{pid}"}} {self.in_flight}',
-        ]
+            out.sample("burnrate_graphql_errors_total", n, code=code)
+        out.family("burnrate_requests_in_flight", "gauge", "Requests being answered now.")
+        out.sample("burnrate_requests_in_flight", self.in_flight)
         size, idle = pool_sizes()
-        lines += [
-            "# HELP burnrate_db_pool_connections Open database connections of this process.",
-            "# TYPE burnrate_db_pool_connections gauge",
-            f'burnrate_db_pool_connections{{pid="{pid}",state="open"}} {size}',
-            f'burnrate_db_pool_connections{{pid="{pid}",state="idle"}} {idle}',
-        ]
-        return "\n".join(lines) + "\n"
+        out.family("burnrate_db_pool_connections", "gauge",
+                   "Open database connections of this process.")  # fmt: skip
+        out.sample("burnrate_db_pool_connections", size, state="open")
+        out.sample("burnrate_db_pool_connections", idle, state="idle")
+        return "\n".join(out.lines) + "\n"
+
+
+@dataclass
+class _Exposition:
+    """Prometheus' text format; every sample carries the process id."""
+
+    pid: str
+    lines: list[str] = field(default_factory=list)
+
+    def family(self, name: str, kind: str, help_text: str) -> None:
+        self.lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
+
+    def sample(self, name: str, value: float, **labels: object) -> None:
+        pairs = ",".join(f'{k}="{v}"' for k, v in {"pid": self.pid, **labels}.items())
+        number = f"{value:.6f}" if isinstance(value, float) else str(value)
+        self.lines.append(f"{name}{{{pairs}}} {number}")
 
 
 def pool_sizes() -> tuple[int, int]:

@@ -3,17 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-
-
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise SystemExit(f"burnrate: setting {name} must be a whole number, got {raw!r}") from None
+from dataclasses import dataclass, field, fields, replace
 
 
 @dataclass(frozen=True)
@@ -61,62 +51,39 @@ class Settings:
     log_format: str = "json"
 
 
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise SystemExit(f"burnrate: setting {name} must be a number, got {raw!r}") from None
+#: Every setting is `BURNRATE_<FIELD NAME>` in the environment, except these.
+ENV_NAMES = {"database_url": "DATABASE_URL"}
 
 
-def _flag(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    return raw.lower() not in ("0", "false", "no", "off")
+def env_name(setting: str) -> str:
+    return ENV_NAMES.get(setting, f"BURNRATE_{setting.upper()}")
+
+
+def _parse(name: str, raw: str, default: object) -> object:
+    """A setting's text as the type of its default; a bad value stops the process with one
+    line naming the setting."""
+    if isinstance(default, bool):
+        return raw.strip().lower() not in ("0", "false", "no", "off")
+    if isinstance(default, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if isinstance(default, (int, float)):
+        kind, what = (int, "a whole number") if isinstance(default, int) else (float, "a number")
+        try:
+            return kind(raw)
+        except ValueError:
+            raise SystemExit(f"burnrate: setting {name} must be {what}, got {raw!r}") from None
+    return raw
 
 
 def load_settings() -> Settings:
-    env = os.environ
-    origins = tuple(o.strip() for o in env.get("BURNRATE_CORS_ORIGINS", "").split(",") if o.strip())
-    return Settings(
-        database_url=env.get("DATABASE_URL") or Settings.database_url,
-        max_events_per_batch=_int("BURNRATE_MAX_EVENTS_PER_BATCH", Settings.max_events_per_batch),
-        max_range_days=_int("BURNRATE_MAX_RANGE_DAYS", Settings.max_range_days),
-        max_page_size=_int("BURNRATE_MAX_PAGE_SIZE", Settings.max_page_size),
-        max_top_assistants=_int("BURNRATE_MAX_TOP_ASSISTANTS", Settings.max_top_assistants),
-        max_string_length=_int("BURNRATE_MAX_STRING_LENGTH", Settings.max_string_length),
-        max_future_skew_seconds=_int(
-            "BURNRATE_MAX_FUTURE_SKEW_SECONDS", Settings.max_future_skew_seconds
-        ),
-        max_event_amount=_int("BURNRATE_MAX_EVENT_AMOUNT", Settings.max_event_amount),
-        db_pool_min=_int("BURNRATE_DB_POOL_MIN", Settings.db_pool_min),
-        db_pool_max=_int("BURNRATE_DB_POOL_MAX", Settings.db_pool_max),
-        db_connect_timeout_seconds=_int(
-            "BURNRATE_DB_CONNECT_TIMEOUT_SECONDS", Settings.db_connect_timeout_seconds
-        ),
-        db_statement_timeout_seconds=_float(
-            "BURNRATE_DB_STATEMENT_TIMEOUT_SECONDS", Settings.db_statement_timeout_seconds
-        ),
-        graphiql=_flag("BURNRATE_GRAPHIQL", Settings.graphiql),
-        introspection=_flag("BURNRATE_INTROSPECTION", Settings.introspection),
-        cors_origins=origins,
-        max_query_depth=_int("BURNRATE_MAX_QUERY_DEPTH", Settings.max_query_depth),
-        max_aliases=_int("BURNRATE_MAX_ALIASES", Settings.max_aliases),
-        max_tokens=_int("BURNRATE_MAX_TOKENS", Settings.max_tokens),
-        max_body_bytes=_int("BURNRATE_MAX_BODY_BYTES", Settings.max_body_bytes),
-        max_query_cost=_int("BURNRATE_MAX_QUERY_COST", Settings.max_query_cost),
-        rate_limit_points=_int("BURNRATE_RATE_LIMIT_POINTS", Settings.rate_limit_points),
-        rate_limit_restore_per_second=_float(
-            "BURNRATE_RATE_LIMIT_RESTORE_PER_SECOND", Settings.rate_limit_restore_per_second
-        ),
-        shutdown_grace_seconds=_int(
-            "BURNRATE_SHUTDOWN_GRACE_SECONDS", Settings.shutdown_grace_seconds
-        ),
-        log_format=env.get("BURNRATE_LOG_FORMAT") or Settings.log_format,
-    )
+    defaults = Settings()
+    values: dict[str, object] = {}
+    for setting in fields(Settings):
+        name = env_name(setting.name)
+        raw = os.environ.get(name)
+        if raw is not None and raw != "":
+            values[setting.name] = _parse(name, raw, getattr(defaults, setting.name))
+    return replace(defaults, **values)  # type: ignore[arg-type]
 
 
 settings = load_settings()

@@ -31,6 +31,19 @@ def burnrate(
     )
 
 
+def wait_ready(base: str, seconds: float = 30) -> None:
+    """Until a served process answers /readyz with 200."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"{base}/readyz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "the server did not become ready"
+        time.sleep(0.2)
+
+
 def assert_one_line_failure(result: subprocess.CompletedProcess[str], needle: str) -> None:
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
@@ -150,15 +163,7 @@ def test_serve_answers_over_real_http(tmp_sqlite: str) -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not become ready"
-            time.sleep(0.2)
+        wait_ready(base)
         assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
         for _ in range(4):  # several requests, so both workers answer
             answer = httpx.post(

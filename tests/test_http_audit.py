@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import BURNRATE, _free_port, burnrate
-from tests.test_operations import _wait_ready
+from tests.test_cli import BURNRATE, _free_port, burnrate, wait_ready
 
 AUDIT = Path(__file__).parent / "audit"
 #: Pre-2025 SHOULDs, still in graphql-http 1.23: `*/*` and a missing Accept answered as
@@ -46,7 +45,7 @@ def test_the_graphql_over_http_audit_passes(audit_tool: Path, tmp_sqlite: str) -
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_ready(f"http://127.0.0.1:{port}")
+        wait_ready(f"http://127.0.0.1:{port}")
         audited = subprocess.run(
             ["node", str(audit_tool), f"http://127.0.0.1:{port}/graphql"],
             capture_output=True, text=True, timeout=120,

@@ -22,7 +22,7 @@ from server import auth
 from server.auth import create_key
 from server.observe import JsonFormatter, request_id_var
 from tests.api import Api
-from tests.test_cli import BURNRATE, _free_port, burnrate
+from tests.test_cli import BURNRATE, _free_port, burnrate, wait_ready
 
 
 async def test_keys_list_and_revoke(api: Api, database: str) -> None:
@@ -151,25 +151,13 @@ def _serve(database_url: str, port: int, *extra: str) -> subprocess.Popen[str]:
     )
 
 
-def _wait_ready(base: str) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "the server did not become ready"
-        time.sleep(0.2)
-
-
 def test_serve_logs_json_lines_with_request_ids(tmp_sqlite: str) -> None:
     assert burnrate("migrate", database_url=tmp_sqlite).returncode == 0
     port = _free_port()
     server = _serve(tmp_sqlite, port)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(base)
+        wait_ready(base)
         answer = httpx.post(
             f"{base}/graphql",
             json={"query": "{ viewer { name } }"},
@@ -195,7 +183,7 @@ def test_sigterm_lets_an_in_flight_request_finish(tmp_sqlite: str, tmp_path: Pat
     port = _free_port()
     server = _serve(tmp_sqlite, port)
     try:
-        _wait_ready(f"http://127.0.0.1:{port}")
+        wait_ready(f"http://127.0.0.1:{port}")
         body = json.dumps({"query": "{ viewer { name } }"}).encode()
         head = (
             f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"

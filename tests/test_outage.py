@@ -35,27 +35,16 @@ def _through(url: str, port: int) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
 
 
-async def _ready(client: httpx.AsyncClient, within: float) -> None:
+async def _answers(client: httpx.AsyncClient, path: str, within: float) -> None:
+    """Until `path` answers 200 (`/healthz`: alive, `/readyz`: ready)."""
     deadline = time.monotonic() + within
     while True:
         try:
-            if (await client.get("/readyz")).status_code == 200:
+            if (await client.get(path)).status_code == 200:
                 return
         except httpx.TransportError:
             pass
-        assert time.monotonic() < deadline, "the server did not become ready"
-        await asyncio.sleep(0.2)
-
-
-async def _alive(client: httpx.AsyncClient, within: float) -> None:
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            if (await client.get("/healthz")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "the server did not start"
+        assert time.monotonic() < deadline, f"{path} did not answer 200"
         await asyncio.sleep(0.2)
 
 
@@ -90,10 +79,10 @@ async def test_an_outage_is_coded_stores_nothing_and_heals_by_itself(
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             # 0. Started while the database is down: alive, not ready; ready once it is back.
-            await _alive(client, 30)
+            await _answers(client, "/healthz", 30)
             assert (await client.get("/readyz")).status_code == 503
             await proxy.start()
-            await _ready(client, 15)
+            await _answers(client, "/readyz", 15)
             api = Api(client, key)
             ws = await world.workspace(api)
             bot = await world.assistant(api, ws, "bot")
@@ -122,7 +111,7 @@ async def test_an_outage_is_coded_stores_nothing_and_heals_by_itself(
 
             # 3. The database returns: the same server recovers, no restart.
             await proxy.restore()
-            await _ready(client, 15)
+            await _answers(client, "/readyz", 15)
             again = await world.record(api, ws, _events("cut", bot))
             assert again == {"accepted": 5, "duplicates": 0}  # the cut write left nothing
 
@@ -138,7 +127,7 @@ async def test_an_outage_is_coded_stores_nothing_and_heals_by_itself(
             ready = await client.get("/readyz")
             assert ready.status_code == 503
             await proxy.restore()
-            await _ready(client, 15)
+            await _answers(client, "/readyz", 15)
             assert (await world.record(api, ws, _events("after", bot)))["accepted"] == 5
         stored = await UsageEvent.filter(workspace_id=int(_pk(ws))).count()
         assert stored == 15

@@ -1,6 +1,16 @@
 // The page's GraphQL: one request for every figure on the page, one per "load more".
 // Every field asked for here is shown somewhere on the page, and nothing else.
 
+const ACTIVITY_PAGE = `
+fragment ActivityPage on ConversationConnection {
+  edges { node {
+    id when type channel messages
+    assistant { name }
+    contact { externalId displayName }
+  } }
+  pageInfo { hasNextPage endCursor }
+}`;
+
 const PAGE_FIELDS = `
 fragment UsagePage on Workspace {
   id
@@ -18,15 +28,7 @@ fragment UsagePage on Workspace {
     byChannel { channel conversations share }
     recentActivity(first: 20) { ...ActivityPage }
   }
-}
-fragment ActivityPage on ConversationConnection {
-  edges { node {
-    id when type channel messages
-    assistant { name }
-    contact { externalId displayName }
-  } }
-  pageInfo { hasNextPage endCursor }
-}`;
+}${ACTIVITY_PAGE}`;
 
 // A workspace key reads its own workspace through `viewer`; an admin key names one.
 const BY_VIEWER = `query UsagePage($range: DateRangeInput, $agent: ID) {
@@ -41,15 +43,7 @@ const MORE_ACTIVITY = `query MoreActivity($id: ID!, $range: DateRangeInput, $age
   workspace(id: $id) { usage(range: $range, agent: $agent) {
     recentActivity(first: 20, after: $after) { ...ActivityPage }
   } }
-}
-fragment ActivityPage on ConversationConnection {
-  edges { node {
-    id when type channel messages
-    assistant { name }
-    contact { externalId displayName }
-  } }
-  pageInfo { hasNextPage endCursor }
-}`;
+}${ACTIVITY_PAGE}`;
 
 export class ApiError extends Error {
   constructor(message, code) {
