@@ -13,7 +13,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from models.sql import as_datetime, execute, is_postgres, query, row_values
+from models.sql import as_datetime, execute, in_list, insert_rows, is_postgres, query
 from models.tz import local_date, zone
 
 ALL_ASSISTANTS = 0
@@ -86,18 +86,15 @@ async def refresh_call_peaks(
         await execute(conn, 'DELETE FROM "call_peak" WHERE "workspace_id" = ?', [workspace_id])
     else:
         for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+            condition, days = in_list(conn, '"local_date"', wanted[start : start + 500], "date")
             await execute(
                 conn,
-                f'DELETE FROM "call_peak" WHERE "workspace_id" = ? AND "local_date" IN '
-                f"({', '.join('?' * len(chunk))})",
-                [workspace_id, *chunk],
+                f'DELETE FROM "call_peak" WHERE "workspace_id" = ? AND {condition}',
+                [workspace_id, *days],
             )
-    for start in range(0, len(rows), 500):
-        batch = rows[start : start + 500]
-        await execute(
-            conn,
-            'INSERT INTO "call_peak" ("workspace_id", "local_date", "assistant_id", "peak") '
-            f"VALUES {row_values(len(batch), 4)}",
-            [v for row in batch for v in row],
-        )
+    await insert_rows(
+        conn,
+        "call_peak",
+        [("workspace_id", "int"), ("local_date", "date"), ("assistant_id", "int"), ("peak", "int")],
+        rows,
+    )

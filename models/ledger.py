@@ -32,9 +32,10 @@ from models.sql import (
     as_datetime,
     execute,
     execute_many,
+    in_list,
+    insert_rows,
     is_postgres,
     query,
-    row_values,
     utc,
 )
 from models.tz import local_date
@@ -43,6 +44,26 @@ CONNECTION = "default"
 _MAX_ATTEMPTS = 4
 #: Rows per multi-row INSERT; keeps every statement under both databases' parameter limits.
 _CHUNK = 2000
+
+CONVERSATION_COLUMNS = [
+    ("workspace_id", "int"), ("external_id", "text"), ("channel", "text"), ("type", "text"),
+    ("assistant_id", "int"), ("contact_id", "int"), ("playground", "boolean"),
+    ("started_at", "timestamptz"), ("start_local_date", "date"),
+    ("last_activity_at", "timestamptz"), ("last_local_date", "date"),
+    ("ended_at", "timestamptz"), ("messages", "bigint"),
+]  # fmt: skip
+EVENT_COLUMNS = [
+    ("workspace_id", "int"), ("idempotency_key", "text"), ("conversation_id", "bigint"),
+    ("assistant_id", "int"), ("occurred_at", "timestamptz"), ("local_date", "date"),
+    ("messages", "bigint"), ("credits", "bigint"), ("text_queries", "bigint"),
+    ("voice_minutes", "bigint"),
+]  # fmt: skip
+ROLLUP_COLUMNS = [
+    ("workspace_id", "int"), ("local_date", "date"), ("assistant_id", "int"),
+    ("channel", "text"), ("credits", "bigint"), ("messages", "bigint"),
+    ("conversations_started", "bigint"), ("text_queries", "bigint"),
+    ("voice_minutes", "bigint"), ("conversations_last_active", "bigint"),
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -203,15 +224,13 @@ async def _upsert_contacts(
         if names.get(event.contact_external_id) is None:
             names[event.contact_external_id] = event.contact_display_name
     keys = sorted(names)
-    for chunk in _chunks(keys):
-        rows = [v for k in chunk for v in (workspace_id, k, names[k])]
-        await execute(
-            conn,
-            f'INSERT INTO "contact" ("workspace_id", "external_id", "display_name") '
-            f"VALUES {row_values(len(chunk), 3)} "
-            f'ON CONFLICT ("workspace_id", "external_id") DO NOTHING',
-            rows,
-        )
+    await insert_rows(
+        conn,
+        "contact",
+        [("workspace_id", "int"), ("external_id", "text"), ("display_name", "text")],
+        [(workspace_id, k, names[k]) for k in keys],
+        'ON CONFLICT ("workspace_id", "external_id") DO NOTHING',
+    )
     found = await _select_in(
         conn,
         'SELECT "id", "external_id", "display_name" FROM "contact" WHERE "workspace_id" = ?',
@@ -237,39 +256,27 @@ async def _lock_conversations(
 ) -> dict[str, _ConversationState]:
     """Make sure every conversation row exists, then read them back locked."""
     keys = sorted(by_conversation)
-    created: set[str] = set()
-    for chunk in _chunks(keys):
-        values: list[Any] = []
-        for key in chunk:
-            batch = by_conversation[key]
-            first = batch[0]
-            started = min(e.occurred_at for e in batch)
-            ended = [e.ended_at for e in batch if e.ended_at is not None]
-            values += [
-                workspace_id,
-                key,
-                first.channel,
-                first.type,
-                first.assistant_id,
-                contact_ids[first.contact_external_id],
-                first.playground,
-                utc(started),
-                local_date(started, tz),
-                utc(max(e.occurred_at for e in batch)),
-                local_date(max(e.occurred_at for e in batch), tz),
-                utc(max(ended)) if ended else None,
-                sum(e.messages for e in batch),
-            ]
-        rows = await query(
-            conn,
-            'INSERT INTO "conversation" ("workspace_id", "external_id", "channel", "type", '
-            '"assistant_id", "contact_id", "playground", "started_at", "start_local_date", '
-            '"last_activity_at", "last_local_date", "ended_at", "messages") '
-            f"VALUES {row_values(len(chunk), 13)} "
-            'ON CONFLICT ("workspace_id", "external_id") DO NOTHING RETURNING "external_id"',
-            values,
-        )
-        created.update(str(r["external_id"]) for r in rows)
+    rows: list[tuple[Any, ...]] = []
+    for key in keys:
+        batch = by_conversation[key]
+        first = batch[0]
+        started = min(e.occurred_at for e in batch)
+        last = max(e.occurred_at for e in batch)
+        ended = [e.ended_at for e in batch if e.ended_at is not None]
+        rows.append((
+            workspace_id, key, first.channel, first.type, first.assistant_id,
+            contact_ids[first.contact_external_id], first.playground,
+            utc(started), local_date(started, tz), utc(last), local_date(last, tz),
+            utc(max(ended)) if ended else None, sum(e.messages for e in batch),
+        ))  # fmt: skip
+    inserted = await insert_rows(
+        conn,
+        "conversation",
+        CONVERSATION_COLUMNS,
+        rows,
+        'ON CONFLICT ("workspace_id", "external_id") DO NOTHING RETURNING "external_id"',
+    )
+    created = {str(r["external_id"]) for r in inserted}
 
     lock = " FOR UPDATE" if is_postgres(conn) else ""
     found = await _select_in(
@@ -356,34 +363,20 @@ async def _insert_events(
     local: dict[int, date],
 ) -> set[str]:
     ordered = sorted(events, key=lambda e: e.idempotency_key)
-    new_keys: set[str] = set()
-    for chunk in _chunks(ordered):
-        values: list[Any] = []
-        for e in chunk:
-            values += [
-                workspace_id,
-                e.idempotency_key,
-                states[e.conversation_external_id].id,
-                e.assistant_id,
-                utc(e.occurred_at),
-                local[e.index],
-                e.messages,
-                e.credits,
-                e.text_queries,
-                e.voice_minutes,
-            ]
-        rows = await query(
-            conn,
-            'INSERT INTO "usage_event" ("workspace_id", "idempotency_key", "conversation_id", '
-            '"assistant_id", "occurred_at", "local_date", "messages", "credits", '
-            '"text_queries", "voice_minutes") '
-            f"VALUES {row_values(len(chunk), 10)} "
-            'ON CONFLICT ("workspace_id", "idempotency_key") DO NOTHING '
-            'RETURNING "idempotency_key"',
-            values,
-        )
-        new_keys.update(str(r["idempotency_key"]) for r in rows)
-    return new_keys
+    rows = [
+        (workspace_id, e.idempotency_key, states[e.conversation_external_id].id, e.assistant_id,
+         utc(e.occurred_at), local[e.index], e.messages, e.credits, e.text_queries,
+         e.voice_minutes)
+        for e in ordered
+    ]  # fmt: skip
+    inserted = await insert_rows(
+        conn,
+        "usage_event",
+        EVENT_COLUMNS,
+        rows,
+        'ON CONFLICT ("workspace_id", "idempotency_key") DO NOTHING RETURNING "idempotency_key"',
+    )
+    return {str(r["idempotency_key"]) for r in inserted}
 
 
 async def _fold(
@@ -493,39 +486,26 @@ async def add_to_rollup(
 
     A key with an all-zero delta is written too: a rollup row exists exactly where the ledger
     has a live event, as a recomputation from the ledger would have it."""
-    rows = sorted(deltas.items())
-    for chunk in _chunks(rows):
-        values: list[Any] = []
-        for (day, assistant_id, channel), d in chunk:
-            values += [
-                workspace_id,
-                day,
-                assistant_id,
-                channel,
-                d.credits,
-                d.messages,
-                d.conversations_started,
-                d.text_queries,
-                d.voice_minutes,
-                d.conversations_last_active,
-            ]
-        await execute(
-            conn,
-            'INSERT INTO "daily_usage" ("workspace_id", "local_date", "assistant_id", "channel", '
-            '"credits", "messages", "conversations_started", "text_queries", "voice_minutes", '
-            '"conversations_last_active") '
-            f"VALUES {row_values(len(chunk), 10)} "
-            'ON CONFLICT ("workspace_id", "local_date", "assistant_id", "channel") DO UPDATE SET '
-            '"credits" = "daily_usage"."credits" + excluded."credits", '
-            '"messages" = "daily_usage"."messages" + excluded."messages", '
-            '"conversations_started" = "daily_usage"."conversations_started" '
-            '+ excluded."conversations_started", '
-            '"text_queries" = "daily_usage"."text_queries" + excluded."text_queries", '
-            '"voice_minutes" = "daily_usage"."voice_minutes" + excluded."voice_minutes", '
-            '"conversations_last_active" = "daily_usage"."conversations_last_active" '
-            '+ excluded."conversations_last_active"',
-            values,
-        )
+    rows = [
+        (workspace_id, day, assistant_id, channel, d.credits, d.messages,
+         d.conversations_started, d.text_queries, d.voice_minutes, d.conversations_last_active)
+        for (day, assistant_id, channel), d in sorted(deltas.items())
+    ]  # fmt: skip
+    await insert_rows(
+        conn,
+        "daily_usage",
+        ROLLUP_COLUMNS,
+        rows,
+        'ON CONFLICT ("workspace_id", "local_date", "assistant_id", "channel") DO UPDATE SET '
+        '"credits" = "daily_usage"."credits" + excluded."credits", '
+        '"messages" = "daily_usage"."messages" + excluded."messages", '
+        '"conversations_started" = "daily_usage"."conversations_started" '
+        '+ excluded."conversations_started", '
+        '"text_queries" = "daily_usage"."text_queries" + excluded."text_queries", '
+        '"voice_minutes" = "daily_usage"."voice_minutes" + excluded."voice_minutes", '
+        '"conversations_last_active" = "daily_usage"."conversations_last_active" '
+        '+ excluded."conversations_last_active"',
+    )
 
 
 async def _select_in(
@@ -533,13 +513,14 @@ async def _select_in(
     sql: str,
     values: list[Any],
     column: str,
-    keys: Sequence[Any],
+    keys: Sequence[str],
     suffix: str = "",
 ) -> list[dict[str, Any]]:
+    """`sql AND column IN keys suffix`: one statement on PostgreSQL, chunks on SQLite."""
     found: list[dict[str, Any]] = []
-    for chunk in _chunks(list(keys)):
-        marks = ", ".join("?" * len(chunk))
-        found += await query(conn, f"{sql} AND {column} IN ({marks}){suffix}", [*values, *chunk])
+    for chunk in [keys] if is_postgres(conn) else _chunks(list(keys)):
+        condition, keyed = in_list(conn, column, chunk, "text")
+        found += await query(conn, f"{sql} AND {condition}{suffix}", [*values, *keyed])
     return found
 
 

@@ -9,6 +9,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from resolvers.node import resolve_node
+from schema import coercion, nesting
 from schema.context import Info
 from schema.errors import CodedErrors
 from schema.node import Node
@@ -50,6 +51,10 @@ schema = strawberry.Schema(
         CodedErrors,
     ],
 )
+
+
+nesting.install()
+coercion.install()
 
 
 def sdl() -> str:
