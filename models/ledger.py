@@ -36,6 +36,7 @@ from models.sql import (
     insert_rows,
     is_postgres,
     query,
+    update_rows,
     utc,
 )
 from models.tz import local_date
@@ -57,6 +58,12 @@ EVENT_COLUMNS = [
     ("assistant_id", "int"), ("occurred_at", "timestamptz"), ("local_date", "date"),
     ("messages", "bigint"), ("credits", "bigint"), ("text_queries", "bigint"),
     ("voice_minutes", "bigint"),
+]  # fmt: skip
+#: What a new event can change on its conversation; the row's id comes last.
+CONVERSATION_UPDATES = [
+    ("started_at", "timestamptz"), ("start_local_date", "date"),
+    ("last_activity_at", "timestamptz"), ("last_local_date", "date"),
+    ("ended_at", "timestamptz"), ("messages", "bigint"), ("id", "bigint"),
 ]  # fmt: skip
 ROLLUP_COLUMNS = [
     ("workspace_id", "int"), ("local_date", "date"), ("assistant_id", "int"),
@@ -404,7 +411,9 @@ async def _fold(
                 # Every event of this new conversation was a duplicate of another one's key.
                 orphans.append(state.id)
             continue
-        before = None if state.created_now else state.values()
+        # As stored: for a conversation this batch created, the row the insert wrote from
+        # the batch's events, so it needs no UPDATE unless some of them were duplicates.
+        before = state.values()
         is_call = state.attributes["channel"] == "PHONE" and not state.attributes["playground"]
         if is_call and not state.created_now:
             call_changed |= _call_days(state, tz)
@@ -430,13 +439,7 @@ async def _fold(
                 deltas[(old_last_day, assistant_id, channel)].conversations_last_active -= 1
             deltas[(state.last_local_date, assistant_id, channel)].conversations_last_active += 1
 
-    await execute_many(
-        conn,
-        'UPDATE "conversation" SET "started_at" = ?, "start_local_date" = ?, '
-        '"last_activity_at" = ?, "last_local_date" = ?, "ended_at" = ?, "messages" = ? '
-        'WHERE "id" = ?',
-        updates,
-    )
+    await update_rows(conn, "conversation", CONVERSATION_UPDATES, updates)
     for orphan in orphans:
         await execute(conn, 'DELETE FROM "conversation" WHERE "id" = ?', [orphan])
     await add_to_rollup(conn, workspace_id, deltas)

@@ -68,6 +68,33 @@ async def insert_rows(
     return out
 
 
+async def update_rows(
+    conn: BaseDBAsyncClient,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """Set `columns` of each row found by the last column (its id). On PostgreSQL one
+    `UPDATE … FROM unnest(…)` for all rows; on SQLite one prepared UPDATE run per row."""
+    if not rows:
+        return
+    *changed, (key, _) = columns
+    if is_postgres(conn):
+        arrays = ", ".join(f"?::{kind}[]" for _, kind in columns)
+        names = ", ".join(f'"{name}"' for name, _ in columns)
+        sets = ", ".join(f'"{name}" = u."{name}"' for name, _ in changed)
+        by_column = [list(column) for column in zip(*rows, strict=True)]
+        await execute(
+            conn,
+            f'UPDATE "{table}" SET {sets} FROM unnest({arrays}) AS u({names}) '
+            f'WHERE "{table}"."{key}" = u."{key}"',
+            by_column,
+        )
+        return
+    sets = ", ".join(f'"{name}" = ?' for name, _ in changed)
+    await execute_many(conn, f'UPDATE "{table}" SET {sets} WHERE "{key}" = ?', rows)
+
+
 def in_list(
     conn: BaseDBAsyncClient, column: str, keys: Sequence[Any], kind: str
 ) -> tuple[str, list[Any]]:
