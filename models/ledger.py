@@ -199,6 +199,13 @@ async def _record(
     conn: BaseDBAsyncClient, workspace_id: int, events: Sequence[EventRecord]
 ) -> RecordOutcome:
     lock = " FOR SHARE" if is_postgres(conn) else ""
+    if is_postgres(conn):
+        # Plan each write statement for its own values. asyncpg prepares statements and
+        # PostgreSQL settles on a generic plan after five runs: chosen while a new
+        # workspace's tables were tiny, it kept scanning them whole as an import grew them
+        # (measured: 12,700 → 8,000 events/s over a 100k-event import; with custom plans it
+        # held 9,000–11,700). Reads keep their cached plans.
+        await execute(conn, "SET LOCAL plan_cache_mode = force_custom_plan")
     ws = await query(
         conn, f'SELECT "timezone" FROM "workspace" WHERE "id" = ?{lock}', [workspace_id]
     )
@@ -231,20 +238,21 @@ async def _upsert_contacts(
         if names.get(event.contact_external_id) is None:
             names[event.contact_external_id] = event.contact_display_name
     keys = sorted(names)
-    await insert_rows(
-        conn,
-        "contact",
-        [("workspace_id", "int"), ("external_id", "text"), ("display_name", "text")],
-        [(workspace_id, k, names[k]) for k in keys],
-        'ON CONFLICT ("workspace_id", "external_id") DO NOTHING',
-    )
-    found = await _select_in(
-        conn,
-        'SELECT "id", "external_id", "display_name" FROM "contact" WHERE "workspace_id" = ?',
-        [workspace_id],
-        '"external_id"',
-        keys,
-    )
+    # Known contacts are only read: inserting them again (ON CONFLICT DO NOTHING) would
+    # wait on every concurrent batch that named the same contact until it commits
+    # (measured: 280–340 ms a batch with 4 clients, most of the write's time).
+    select = 'SELECT "id", "external_id", "display_name" FROM "contact" WHERE "workspace_id" = ?'
+    found = await _select_in(conn, select, [workspace_id], '"external_id"', keys)
+    missing = sorted(set(keys) - {str(r["external_id"]) for r in found})
+    if missing:
+        await insert_rows(
+            conn,
+            "contact",
+            [("workspace_id", "int"), ("external_id", "text"), ("display_name", "text")],
+            [(workspace_id, k, names[k]) for k in missing],
+            'ON CONFLICT ("workspace_id", "external_id") DO NOTHING',
+        )
+        found += await _select_in(conn, select, [workspace_id], '"external_id"', missing)
     named_later = [
         (names[r["external_id"]], r["id"])
         for r in found
