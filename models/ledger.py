@@ -31,7 +31,6 @@ from models.sql import (
     as_date,
     as_datetime,
     execute,
-    execute_many,
     in_list,
     insert_rows,
     is_postgres,
@@ -258,7 +257,7 @@ async def _upsert_contacts(
         for r in found
         if r["display_name"] is None and names[r["external_id"]] is not None
     ]
-    await execute_many(conn, 'UPDATE "contact" SET "display_name" = ? WHERE "id" = ?', named_later)
+    await update_rows(conn, "contact", [("display_name", "text"), ("id", "int")], named_later)
     return {str(r["external_id"]): int(r["id"]) for r in found}
 
 

@@ -34,6 +34,14 @@ def row_values(count: int, width: int) -> str:
 SQLITE_CHUNK = 2000
 
 
+def _unnest(
+    columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]
+) -> tuple[str, list[list[Any]]]:
+    """`unnest(?::type[], …)` for these columns, and its values: one list per column."""
+    arrays = ", ".join(f"?::{kind}[]" for _, kind in columns)
+    return f"unnest({arrays})", [list(column) for column in zip(*rows, strict=True)]
+
+
 async def insert_rows(
     conn: BaseDBAsyncClient,
     table: str,
@@ -55,9 +63,8 @@ async def insert_rows(
     names = ", ".join(f'"{name}"' for name, _ in columns)
     head = f'INSERT INTO "{table}" ({names}) '
     if is_postgres(conn):
-        arrays = ", ".join(f"?::{kind}[]" for _, kind in columns)
-        by_column = [list(column) for column in zip(*rows, strict=True)]
-        return await query(conn, f"{head}SELECT * FROM unnest({arrays}) {tail}", by_column)
+        source, by_column = _unnest(columns, rows)
+        return await query(conn, f"{head}SELECT * FROM {source} {tail}", by_column)
     out: list[dict[str, Any]] = []
     for start in range(0, len(rows), SQLITE_CHUNK):
         chunk = rows[start : start + SQLITE_CHUNK]
@@ -80,13 +87,12 @@ async def update_rows(
         return
     *changed, (key, _) = columns
     if is_postgres(conn):
-        arrays = ", ".join(f"?::{kind}[]" for _, kind in columns)
+        source, by_column = _unnest(columns, rows)
         names = ", ".join(f'"{name}"' for name, _ in columns)
         sets = ", ".join(f'"{name}" = u."{name}"' for name, _ in changed)
-        by_column = [list(column) for column in zip(*rows, strict=True)]
         await execute(
             conn,
-            f'UPDATE "{table}" SET {sets} FROM unnest({arrays}) AS u({names}) '
+            f'UPDATE "{table}" SET {sets} FROM {source} AS u({names}) '
             f'WHERE "{table}"."{key}" = u."{key}"',
             by_column,
         )

@@ -39,3 +39,8 @@ class ServiceUnavailable(BurnrateError):
 def not_found(what: str = "object") -> NotFound:
     """The one answer for ids that do not exist and ids the caller may not see."""
     return NotFound(f"No {what} with this id exists.")
+
+
+def database_unreachable() -> ServiceUnavailable:
+    """The one answer while the database cannot be reached: retryable."""
+    return ServiceUnavailable("The database is unreachable; retry shortly.", retryable=True)

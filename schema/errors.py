@@ -7,7 +7,7 @@ import logging
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from resolvers.errors import BurnrateError, ServiceUnavailable
+from resolvers.errors import BurnrateError, database_unreachable
 
 log = logging.getLogger("burnrate.errors")
 
@@ -54,9 +54,7 @@ class CodedErrors(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         request_id = getattr(self.execution_context.context, "request_id", None)
         if is_outage(error.original_error):
-            outage = ServiceUnavailable(
-                "The database is unreachable; retry shortly.", retryable=True
-            )
+            outage = database_unreachable()
             return GraphQLError(
                 outage.message,
                 nodes=error.nodes,

@@ -47,7 +47,7 @@ def query_cost(
     root = schema.get_root_type(operation.operation)
     if root is None:
         return 0
-    walker = _Walker(schema, fragments, variables)
+    walker = _Walker(schema, fragments, dict(variables))
     if operation.operation == OperationType.MUTATION:
         return walker.mutation(root, operation.selection_set)
     return walker.selections(root, operation.selection_set, 1, set())
@@ -57,15 +57,14 @@ def query_cost(
 class _Walker:
     schema: GraphQLSchema
     fragments: Mapping[str, FragmentDefinitionNode]
-    variables: Mapping[str, Any]
+    variables: dict[str, Any]
 
     def mutation(self, root: GraphQLObjectType, selection_set: SelectionSetNode) -> int:
         total = 0
         for node, definition in self._fields(root, selection_set, set()):
             total += MUTATION_COST + self._field(node, definition, 1, set())
             if node.name.value == "recordUsage":
-                args = self._arguments(node, definition)
-                events = (args.get("input") or {}).get("events") or []
+                events = (self._argument(node, definition, "input") or {}).get("events") or []
                 total += math.ceil(len(events) / 100) if isinstance(events, list) else 0
         return total
 
@@ -119,21 +118,18 @@ class _Walker:
             return parent
         return target
 
-    def _arguments(self, node: FieldNode, definition: GraphQLField) -> dict[str, Any]:
-        given = {a.name.value: a.value for a in node.arguments or ()}
-        out: dict[str, Any] = {}
-        for name, arg in definition.args.items():
-            if name in given:
-                out[name] = value_from_ast(given[name], arg.type, dict(self.variables))
-            else:
-                out[name] = arg.default_value
-        return out
+    def _argument(self, node: FieldNode, definition: GraphQLField, name: str) -> Any:
+        """One argument's value (its default when not given); the others are not coerced."""
+        given = next((a.value for a in node.arguments or () if a.name.value == name), None)
+        if given is None:
+            return definition.args[name].default_value
+        return value_from_ast(given, definition.args[name].type, self.variables)
 
     def _page_size(self, node: FieldNode, definition: GraphQLField) -> int | None:
         names = [n for n in PAGE_ARGUMENTS if n in definition.args]
         if not names:
             return None
-        value = self._arguments(node, definition).get(names[0])
+        value = self._argument(node, definition, names[0])
         return max(1, value) if isinstance(value, int) and not isinstance(value, bool) else 1
 
 

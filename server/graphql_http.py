@@ -44,6 +44,7 @@ from strawberry.types import ExecutionResult
 
 from resolvers.access import Principal
 from resolvers.context import Context
+from resolvers.errors import database_unreachable
 from schema.errors import is_outage
 from schema.root import schema
 from server.auth import authenticate
@@ -156,9 +157,7 @@ class GraphQLEndpoint:
                 return HTMLResponse(get_graphql_ide_html("graphiql"))
             if media is None:
                 media = JSON
-                raise RequestProblem(
-                    406, f"Accept must allow {GRAPHQL_RESPONSE} or {JSON}.", code="BAD_USER_INPUT"
-                )
+                raise RequestProblem(406, f"Accept must allow {GRAPHQL_RESPONSE} or {JSON}.")
             params = await self._params(request)
             return await self._run(request, params, media)
         except RequestProblem as refused:
@@ -326,12 +325,13 @@ _ALLOW_ALL = {"Allow": "GET, POST"}
 def _unexpected(error: Exception, request_id: str) -> RequestProblem:
     if is_outage(error):
         log.warning("database unreachable (request %s): %s", request_id, type(error).__name__)
+        outage = database_unreachable()
         return RequestProblem(
             503,
-            "The database is unreachable; retry shortly.",
-            code="SERVICE_UNAVAILABLE",
+            outage.message,
+            code=outage.code,
             headers={"Retry-After": "1"},
-            retryable=True,
+            **{k: v for k, v in outage.extensions.items() if k != "code"},
             requestId=request_id,
         )
     log.error("unexpected error (request %s)", request_id, exc_info=error)

@@ -298,3 +298,18 @@ async def test_missing_required_field_is_bad_user_input(api: Api, ws: str, bot: 
     del event["occurredAt"]
     code = await api.code(world.RECORD_USAGE, {"input": {"workspaceId": ws, "events": [event]}})
     assert code == "BAD_USER_INPUT"
+
+
+async def test_a_contact_first_sent_without_a_name_takes_the_first_name_sent(
+    api: Api, ws: str, bot: str
+) -> None:
+    unnamed = world.event("n1", T0, bot, "c-named", contact="shy")
+    unnamed["conversation"]["contact"]["displayName"] = None
+    await world.record(api, ws, [unnamed])
+    assert (await Contact.get(external_id="shy")).display_name is None
+    await world.record(api, ws, [world.event("n2", T0, bot, "c-named", contact="shy")])
+    assert (await Contact.get(external_id="shy")).display_name == "Person shy"
+    renamed = world.event("n3", T0, bot, "c-named", contact="shy")
+    renamed["conversation"]["contact"]["displayName"] = "Someone else"
+    await world.record(api, ws, [renamed])
+    assert (await Contact.get(external_id="shy")).display_name == "Person shy"
