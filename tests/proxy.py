@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
+
+from tests.processes import free_port
 
 
 class Proxy:
@@ -16,7 +17,7 @@ class Proxy:
 
     def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
         self.target = (target_host, target_port)
-        self.port = _free_port()
+        self.port = free_port()
         self.cut_on: bytes | None = None
         self.cuts = 0
         self._flowing = asyncio.Event()
@@ -81,10 +82,3 @@ class Proxy:
             self._writers.discard(writer)
             with contextlib.suppress(Exception):
                 writer.transport.abort()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port

@@ -6,7 +6,6 @@ import os
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,31 +16,7 @@ from models import ApiKey
 from server.auth import hash_secret
 from tests import world
 from tests.api import Api
-
-BURNRATE = str(Path(sys.executable).parent / "burnrate")
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def burnrate(
-    *args: str, database_url: str, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, DATABASE_URL=database_url)
-    return subprocess.run(
-        [BURNRATE, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
-    )
-
-
-def wait_ready(base: str, seconds: float = 30) -> None:
-    """Until a served process answers /readyz with 200."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "the server did not become ready"
-        time.sleep(0.2)
+from tests.processes import BURNRATE, ROOT, burnrate, free_port, wait_ready
 
 
 def assert_one_line_failure(result: subprocess.CompletedProcess[str], needle: str) -> None:
@@ -141,19 +116,12 @@ def test_schema_command_prints_the_committed_schema(tmp_sqlite: str) -> None:
     assert result.stdout == (ROOT / "schema.graphql").read_text()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_serve_answers_over_real_http(tmp_sqlite: str) -> None:
     """`burnrate serve` as operators run it: its own process, its lifespan, two workers."""
     assert burnrate("migrate", database_url=tmp_sqlite).returncode == 0
     created = burnrate("keys", "create", "--admin", "--name", "ops", database_url=tmp_sqlite)
     key = created.stdout.strip().splitlines()[-1]
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [BURNRATE, "serve", "--port", str(port), "--workers", "2"],
         env=dict(os.environ, DATABASE_URL=tmp_sqlite),
@@ -199,7 +167,7 @@ def _start_demo(database_url: str, port: int) -> tuple[subprocess.Popen[str], li
 
 
 def test_demo_loads_once_prints_a_read_key_and_serves(tmp_sqlite: str) -> None:
-    port = _free_port()
+    port = free_port()
     demo, lines = _start_demo(tmp_sqlite, port)
     try:
         key = next(line for line in lines if line.startswith("API key: ")).split(": ", 1)[1]

@@ -18,7 +18,7 @@ from models import (
 from models.enums import Channel, Scope
 from server.demo import DEMO_NAME, load_demo
 from tests.api import Api
-from tests.test_rollup_property import ledger_rollup, stored_rollup
+from tests.rollups import ledger_rollup, stored_rollup
 
 TILES = """query($id: ID!) { workspace(id: $id) { usage {
   hasData tiles { creditType status } byChannel { channel } dailyBurn { conversations } } } }"""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import BURNRATE, _free_port, burnrate, wait_ready
+from tests.processes import BURNRATE, burnrate, free_port, wait_ready
 
 AUDIT = Path(__file__).parent / "audit"
 #: Pre-2025 SHOULDs, still in graphql-http 1.23: `*/*` and a missing Accept answered as
@@ -37,7 +37,7 @@ def audit_tool() -> Path:
 
 def test_the_graphql_over_http_audit_passes(audit_tool: Path, tmp_sqlite: str) -> None:
     assert burnrate("migrate", database_url=tmp_sqlite).returncode == 0
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [BURNRATE, "serve", "--port", str(port)],
         env=dict(os.environ, DATABASE_URL=tmp_sqlite),

@@ -22,7 +22,7 @@ from server import auth
 from server.auth import create_key
 from server.observe import JsonFormatter, request_id_var
 from tests.api import Api
-from tests.test_cli import BURNRATE, _free_port, burnrate, wait_ready
+from tests.processes import BURNRATE, burnrate, free_port, wait_ready
 
 
 async def test_keys_list_and_revoke(api: Api, database: str) -> None:
@@ -153,7 +153,7 @@ def _serve(database_url: str, port: int, *extra: str) -> subprocess.Popen[str]:
 
 def test_serve_logs_json_lines_with_request_ids(tmp_sqlite: str) -> None:
     assert burnrate("migrate", database_url=tmp_sqlite).returncode == 0
-    port = _free_port()
+    port = free_port()
     server = _serve(tmp_sqlite, port)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -180,7 +180,7 @@ def test_sigterm_lets_an_in_flight_request_finish(tmp_sqlite: str, tmp_path: Pat
     assert burnrate("migrate", database_url=tmp_sqlite).returncode == 0
     created = burnrate("keys", "create", "--admin", "--name", "ops", database_url=tmp_sqlite)
     key = created.stdout.strip().splitlines()[-1]
-    port = _free_port()
+    port = free_port()
     server = _serve(tmp_sqlite, port)
     try:
         wait_ready(f"http://127.0.0.1:{port}")

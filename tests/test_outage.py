@@ -21,8 +21,8 @@ from models.enums import Scope
 from server.auth import create_key
 from tests import world
 from tests.api import Api
-from tests.proxy import Proxy, _free_port
-from tests.test_cli import BURNRATE
+from tests.processes import BURNRATE, free_port
+from tests.proxy import Proxy
 
 pytestmark = pytest.mark.postgres_only
 
@@ -63,7 +63,7 @@ async def test_an_outage_is_coded_stores_nothing_and_heals_by_itself(
 ) -> None:
     proxy = Proxy(urlsplit(database).port or 5432)  # not listening yet: the database is down
     key = (await create_key("ops", frozenset({Scope.ADMIN}), None)).secret
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(  # noqa: ASYNC220 (started once; the proxy shares this loop)
         [BURNRATE, "serve", "--port", str(port)],
         env=dict(

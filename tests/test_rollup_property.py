@@ -13,13 +13,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from models import DailyUsage
-from models.rollup import LEDGER_ROLLUP_SELECT, ledger_rollup_values
-from models.sql import as_date, query
 from resolvers.ids import decode_id
-from server import db
 from tests import world
 from tests.api import Api
+from tests.rollups import Row, ledger_rollup, stored_rollup
 
 ZONES = ["UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"]
 CHANNELS = ["WEB_CHAT", "WHATSAPP", "PHONE", "SMS"]
@@ -87,9 +84,6 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
-Row = tuple[date, int, str, int, int, int, int, int, int]
-
-
 def expected_rollup(scenario: dict[str, Any], assistants: list[int], zone: str) -> set[Row]:
     """The rollup from first principles: first event per key wins, days in `zone`."""
     tz = ZoneInfo(zone)
@@ -119,42 +113,6 @@ def expected_rollup(scenario: dict[str, Any], assistants: list[int], zone: str) 
     return {
         (d, a, c, credits, messages, started, queries, voice, last_active)
         for (d, a, c), (credits, messages, started, queries, voice, last_active) in sums.items()
-    }
-
-
-async def stored_rollup(workspace_pk: int) -> set[Row]:
-    rows = await DailyUsage.filter(workspace_id=workspace_pk)
-    return {
-        (
-            r.local_date,
-            r.assistant_id,
-            r.channel,
-            r.credits,
-            r.messages,
-            r.conversations_started,
-            r.text_queries,
-            r.voice_minutes,
-            r.conversations_last_active,
-        )
-        for r in rows
-    }
-
-
-async def ledger_rollup(workspace_pk: int) -> set[Row]:
-    rows = await query(db.connection(), LEDGER_ROLLUP_SELECT, ledger_rollup_values(workspace_pk))
-    return {
-        (
-            as_date(r["local_date"]),
-            int(r["assistant_id"]),
-            str(r["channel"]),
-            int(r["credits"]),
-            int(r["messages"]),
-            int(r["conversations_started"]),
-            int(r["text_queries"]),
-            int(r["voice_minutes"]),
-            int(r["conversations_last_active"]),
-        )
-        for r in rows
     }
 
 

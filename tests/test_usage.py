@@ -18,6 +18,7 @@ from models.enums import Scope
 from tests import world
 from tests.api import Api
 from tests.dashboard import CONSOLE, DASHBOARD
+from tests.forecasts import expected_forecast
 
 NY = ZoneInfo("America/New_York")
 RANGE = {"start": "2026-10-30", "end": "2026-11-03"}
@@ -294,35 +295,6 @@ async def test_recent_activity_ties_on_time_go_by_newest_id(api: Api) -> None:
             break
         after = activity["pageInfo"]["endCursor"]
     assert seen == ["c4", "c3", "c2", "c1", "c0"]
-
-
-def expected_forecast(
-    used: Fraction, allotted: Fraction, start: date, end: date, today: date
-) -> dict[str, Any] | None:
-    """SEMANTICS.md's forecast, written out day by day."""
-    if not start <= today <= end:
-        return None
-    rate = used / ((today - start).days + 1)
-    projected = used + rate * (end - today).days
-    depletes = None
-    day = today
-    while day <= end:
-        if used + rate * (day - today).days >= allotted:
-            depletes = day
-            break
-        if rate == 0:
-            break
-        day += timedelta(days=1)
-    return {
-        "dailyRate": _decimal(rate),
-        "projectedUsed": _decimal(projected),
-        "depletesOn": depletes.isoformat() if depletes else None,
-    }
-
-
-def _decimal(value: Fraction) -> str:
-    text = f"{round(float(value), 4):.4f}".rstrip("0").rstrip(".")
-    return text or "0"
 
 
 async def test_tiles(api: Api, scenario: Scenario) -> None:

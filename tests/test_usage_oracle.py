@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from tests import world
 from tests.api import Api
 from tests.dashboard import DASHBOARD
-from tests.test_usage import expected_forecast
+from tests.forecasts import expected_forecast
 
 ZONES = ["UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Europe/Berlin"]
 CHANNELS = ["WEB_CHAT", "WHATSAPP", "PHONE", "SMS", "MESSENGER", "INSTAGRAM", "TELEGRAM"]
