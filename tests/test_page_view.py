@@ -35,7 +35,7 @@ async def _type_date(page: Page, name: str, when: str) -> None:
     for _ in range(2):  # back to the month, if the field kept its focus on a later part
         await field.press("ArrowLeft")
     year, month, day = when.split("-")
-    await field.press_sequentially(f"{month}{day}{year}", delay=50)
+    await field.press_sequentially(f"{month}{day}{year}", delay=20)
 
 
 async def test_typed_dates_are_applied_once_checked_and_never_per_keystroke(

@@ -241,7 +241,7 @@ $("#load-more").addEventListener("click", async () => {
     const more = await loadMoreActivity(state.key, shown.id, range, state.shown.agent, state.cursor);
     if (shown === state.page) appendActivity(more); // not if the filters changed meanwhile
   } catch (error) {
-    $("#error-range").textContent = "more activity";
+    $("#error-range").textContent = "the next rows of activity";
     $("#error-stale").textContent = "";
     $("#error-detail").textContent = explain(error).text;
     showState("error");
