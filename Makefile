@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# GraphiQL's scripts and styles, fetched with npm and checked (server/graphiql.py).
+GRAPHIQL := vendor/graphiql/.complete
 
 .PHONY: run test lint typecheck check schema clean
 
@@ -14,10 +16,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+$(GRAPHIQL): $(STAMP)
+	$(BIN)/python -m server.graphiql
+
+run: $(STAMP) $(GRAPHIQL)
 	$(BIN)/burnrate demo
 
-test: $(STAMP)
+test: $(STAMP) $(GRAPHIQL)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -33,4 +38,4 @@ schema: $(STAMP)
 	$(BIN)/burnrate schema > schema.graphql
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) vendor .pytest_cache .mypy_cache .ruff_cache .hypothesis

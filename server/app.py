@@ -16,9 +16,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from server import db
+from server import db, graphiql
 from server.graphql_http import GraphQLEndpoint
 from server.observe import Metrics, Observe, configure_logging, metrics_endpoint
+from server.page_config import page_routes
 from server.settings import Settings, settings
 
 log = logging.getLogger("burnrate")
@@ -82,7 +83,9 @@ def create_app(config: Settings = settings, manage_database: bool = True) -> Sta
             Route("/healthz", healthz),
             readiness(config),
             Route("/metrics", metrics_endpoint(metrics)),
+            *graphiql.routes(),
             # The reference Usage page (web/): plain files, no build step.
+            *page_routes(config),
             Mount("/", app=StaticFiles(directory=WEB, html=True), name="web"),
         ],
         middleware=middleware,

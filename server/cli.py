@@ -18,7 +18,7 @@ from uvicorn.supervisors import Multiprocess
 from models import Workspace
 from models.enums import Scope
 from resolvers.ids import decode_id
-from server import db
+from server import db, migration_report
 from server.auth import create_key, list_keys, revoke_key
 from server.observe import configure_logging
 from server.settings import settings
@@ -42,8 +42,7 @@ def _with_database(work: Callable[[], Awaitable[None]]) -> None:
 
 
 def cmd_migrate(_: argparse.Namespace) -> None:
-    asyncio.run(db.migrate())
-    print(f"database is up to date: {settings.database_url}")
+    print(asyncio.run(migration_report.migrate(settings.database_url)))
 
 
 def _workspace_pk(raw: str) -> int:
@@ -173,8 +172,7 @@ def _progress_bar(done: int, total: int) -> None:
 def cmd_demo(args: argparse.Namespace) -> None:
     from server.demo import load_demo
 
-    asyncio.run(db.migrate())
-    print(f"database is up to date: {settings.database_url}", flush=True)
+    print(asyncio.run(migration_report.migrate(settings.database_url)), flush=True)
 
     async def work() -> None:
         result = await load_demo(progress=_progress_bar)

@@ -117,12 +117,13 @@ async def close() -> None:
     await Tortoise.close_connections()
 
 
-async def migrate(database_url: str | None = None) -> None:
-    """Apply the versioned migrations; applied ones are skipped, so it is safe to repeat."""
+async def migrate(database_url: str | None = None, reporter: Any = None) -> None:
+    """Apply the versioned migrations; applied ones are skipped, so it is safe to repeat.
+    `reporter` is called with the plan first (see server/migration_report.py)."""
     from tortoise.migrations.api import migrate as run_migrations
 
     try:
-        await run_migrations(config=tortoise_config(database_url))
+        await run_migrations(config=tortoise_config(database_url), reporter=reporter)
     finally:
         # aiosqlite's worker thread keeps the process alive until its connection closes.
         await Tortoise.close_connections()

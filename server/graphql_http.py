@@ -39,7 +39,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.types import ExecutionResult
 
 from resolvers.access import Principal
@@ -47,6 +46,7 @@ from resolvers.context import Context
 from resolvers.errors import database_unreachable
 from schema.errors import is_outage
 from schema.root import schema
+from server import graphiql
 from server.auth import authenticate
 from server.cost import Budgets, Charge, query_cost
 from server.observe import Metrics
@@ -154,7 +154,7 @@ class GraphQLEndpoint:
                     405, "GraphQL is served by GET (queries) and POST.", headers=_ALLOW_ALL
                 )
             if request.method == "GET" and self._wants_ide(request):
-                return HTMLResponse(get_graphql_ide_html("graphiql"))
+                return HTMLResponse(graphiql.page())
             if media is None:
                 media = JSON
                 raise RequestProblem(406, f"Accept must allow {GRAPHQL_RESPONSE} or {JSON}.")

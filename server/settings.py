@@ -49,6 +49,11 @@ class Settings:
     shutdown_grace_seconds: int = 30
     #: `json` (one object a line) or `text` logs.
     log_format: str = "json"
+    #: The Usage page's links to the platform's other pages; empty hides the link.
+    link_billing: str = ""
+    link_credits_explained: str = ""
+    link_conversations: str = ""
+    link_campaigns: str = ""
 
 
 #: Every setting is `BURNRATE_<FIELD NAME>` in the environment, except these.

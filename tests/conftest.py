@@ -185,3 +185,8 @@ def statements() -> Iterator[StatementLog]:
     finally:
         logger.removeHandler(log)
         logger.setLevel(level)
+
+
+# Session fixtures kept in modules of their own (imported last: they use the helpers above).
+from tests.browser import chromium  # noqa: E402, F401
+from tests.demo_site import demo_site  # noqa: E402, F401

@@ -4,7 +4,7 @@
 const ACTIVITY_PAGE = `
 fragment ActivityPage on ConversationConnection {
   edges { node {
-    id when type channel messages
+    id when type channel messages startedAt endedAt lastActivityAt
     assistant { name }
     contact { externalId displayName }
   } }
@@ -15,17 +15,23 @@ const PAGE_FIELDS = `
 fragment UsagePage on Workspace {
   id
   name
-  assistants(first: 100) { edges { node { id name } } }
+  assistants(first: 100, includeArchived: true) { edges { node { id name archived } } }
   usage(range: $range, agent: $agent) {
     range { start end timezone }
     hasData
+    summary {
+      creditsUsed messages conversations
+      chatbotsUsed { used available }
+      teamMembersUsed { used available }
+    }
     tiles {
       creditType label unit used allotted status
+      period { start end }
       forecast { depletesOn }
     }
     dailyBurn { date credits messages }
-    topAssistants(limit: 5) { assistant { id name } conversations share }
-    byChannel { channel conversations share }
+    topAssistants(limit: 5) { assistant { id name archived } conversations }
+    byChannel { channel conversations }
     recentActivity(first: 20) { ...ActivityPage }
   }
 }${ACTIVITY_PAGE}`;
@@ -46,9 +52,13 @@ const MORE_ACTIVITY = `query MoreActivity($id: ID!, $range: DateRangeInput, $age
 }${ACTIVITY_PAGE}`;
 
 export class ApiError extends Error {
-  constructor(message, code) {
+  /** `message` is the server's own text; the page shows words chosen by `code` (errors.js). */
+  constructor(message, code, { status = null, retryAfter = null, requestId = null } = {}) {
     super(message);
     this.code = code;
+    this.status = status;
+    this.retryAfter = retryAfter;
+    this.requestId = requestId;
   }
 }
 
@@ -71,11 +81,17 @@ async function ask(key, query, variables) {
   try {
     body = await response.json();
   } catch (error) {
-    throw new ApiError(`The server answered ${response.status}.`, "HTTP");
+    throw new ApiError(`The server answered ${response.status}.`, "HTTP", { status: response.status });
   }
   const first = (body.errors || [])[0];
   if (first) {
-    throw new ApiError(first.message, (first.extensions || {}).code || "UNKNOWN");
+    const extensions = first.extensions || {};
+    const header = Number(response.headers.get("Retry-After"));
+    throw new ApiError(first.message, extensions.code || "UNKNOWN", {
+      status: response.status,
+      retryAfter: extensions.retryAfterSeconds ?? (extensions.cost || {}).retryAfterSeconds ?? (header || null),
+      requestId: extensions.requestId || response.headers.get("X-Request-Id"),
+    });
   }
   return body.data;
 }

@@ -1,41 +1,36 @@
-// The Usage page: filters, one GraphQL request for the figures, and the five widgets.
+// The Usage page: the key, the view (agent, range, metric, kept in the address bar), one
+// GraphQL request per view, and what a failed request says and does.
 import { ApiError, loadMoreActivity, loadPage } from "./api.js";
-import { donut, lineChart } from "./charts.js";
+import { renderBurn } from "./burn.js";
+import { $, make } from "./dom.js";
+import { countdown, explain } from "./errors.js";
+import { addDays, span, today } from "./format.js";
+import { renderTiles } from "./tiles.js";
+import { checkRange, readView, writeView } from "./view.js";
+import { renderActivity, renderChannels, renderLinks, renderSummary, renderTop } from "./widgets.js";
 
 const KEY = "burnrate.key";
 const WORKSPACE = "burnrate.workspace";
+/** How long typing may pause before a date range is applied. */
+const TYPING_PAUSE_MS = 800;
 
-const CHANNELS = {
-  WEB_CHAT: ["Web chat", "#1f5fbf"],
-  WHATSAPP: ["WhatsApp", "#2f9e5b"],
-  PHONE: ["Phone", "#8e44ad"],
-  SMS: ["SMS", "#d35400"],
-  MESSENGER: ["Messenger", "#0f8fa8"],
-  INSTAGRAM: ["Instagram", "#c2185b"],
-  TELEGRAM: ["Telegram", "#5d6d7e"],
-};
-const STATUS_TEXT = { OK: "OK", WARNING: "Near limit", CRITICAL: "At limit" };
+const config = JSON.parse($("#page-config").textContent || "{}");
+const maxDays = config.maxRangeDays || 366;
 
-const $ = (selector) => document.querySelector(selector);
 const state = {
   key: null,
   workspaceId: "",
-  agent: "",
-  metric: "credits",
-  page: null, // the last answer: workspace with usage
+  view: readView(location.search, { maxDays }), // what the user asked for
+  page: null, // the last answer: the workspace with its usage
+  shown: null, // the view of that answer
   activity: [],
   cursor: null,
   timezone: "UTC",
   requests: 0,
+  retry: { timer: null, attempt: 0 },
+  typing: null, // the pause timer while a date is being typed
+  editing: false, // the date inputs hold what the user typed, not yet applied
 };
-
-function number(value, digits = 2) {
-  return Number(value).toLocaleString(undefined, { maximumFractionDigits: digits });
-}
-
-function day(isoDate, options = { month: "short", day: "numeric" }) {
-  return new Date(`${isoDate}T00:00:00Z`).toLocaleDateString(undefined, { timeZone: "UTC", ...options });
-}
 
 function moment(isoDateTime) {
   return new Date(isoDateTime).toLocaleString(undefined, {
@@ -47,14 +42,9 @@ function moment(isoDateTime) {
   });
 }
 
-function make(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value);
-  }
-  node.append(...children);
-  return node;
+/** The address bar shows the view; the key is never in it. */
+function showViewInAddress() {
+  history.replaceState(null, "", location.pathname + writeView(state.view));
 }
 
 // --- the key -----------------------------------------------------------------------------
@@ -64,8 +54,8 @@ function readCredentials() {
   if (fragment.get("key")) {
     localStorage.setItem(KEY, fragment.get("key"));
     localStorage.setItem(WORKSPACE, fragment.get("workspace") || "");
-    history.replaceState(null, "", location.pathname + location.search); // the key leaves the URL
   }
+  showViewInAddress(); // the fragment (and anything that is not the view) leaves the URL
   state.key = localStorage.getItem(KEY);
   state.workspaceId = localStorage.getItem(WORKSPACE) || "";
 }
@@ -86,46 +76,96 @@ $("#key-form").addEventListener("submit", () => {
   state.workspaceId = form.elements.workspace.value.trim();
   localStorage.setItem(KEY, state.key);
   localStorage.setItem(WORKSPACE, state.workspaceId);
-  state.agent = "";
-  refresh({ resetRange: true });
+  state.view = { ...state.view, agent: "", range: null };
+  state.editing = false;
+  refresh();
 });
 $("#change-key").addEventListener("click", () => askForKey());
 
 // --- loading -----------------------------------------------------------------------------
 
-function chosenRange() {
-  const start = $("[data-filter=start]").value;
-  const end = $("[data-filter=end]").value;
-  return start && end ? { start, end } : null;
+function cancelRetry() {
+  clearTimeout(state.retry.timer);
+  state.retry.timer = null;
 }
 
-async function refresh({ resetRange = false } = {}) {
+async function refresh({ retrying = false } = {}) {
+  cancelRetry();
+  if (!retrying) state.retry.attempt = 0;
+  showViewInAddress();
   if (!state.key) {
     askForKey();
     return;
   }
   const main = $("#main");
   main.setAttribute("aria-busy", "true");
+  const view = { ...state.view };
   const ticket = ++state.requests; // answers that arrive after a newer request are dropped
   try {
-    const range = resetRange ? null : chosenRange();
-    const workspace = await loadPage(state.key, state.workspaceId, range, state.agent);
+    const workspace = await loadPage(state.key, state.workspaceId, view.range, view.agent);
     if (ticket !== state.requests) return;
     state.page = workspace;
+    state.shown = view;
+    state.retry.attempt = 0;
+    main.removeAttribute("data-stale");
     showState(workspace.usage.hasData ? null : "empty");
     render(workspace);
   } catch (error) {
     if (ticket !== state.requests) return;
-    if (error instanceof ApiError && (error.code === "UNAUTHENTICATED" || error.code === "NEEDS_WORKSPACE")) {
-      askForKey(error.code === "UNAUTHENTICATED" ? "This key was not accepted." : error.message);
-      showState(null);
-    } else {
-      $("#error-detail").textContent = error instanceof ApiError ? error.message : "";
-      showState("error");
-    }
+    failed(error, view);
   } finally {
     if (ticket === state.requests) main.setAttribute("aria-busy", "false");
   }
+}
+
+function failed(error, view) {
+  if (error instanceof ApiError && (error.code === "UNAUTHENTICATED" || error.code === "NEEDS_WORKSPACE")) {
+    askForKey(error.code === "UNAUTHENTICATED" ? "This key was not accepted." : error.message);
+    showState(null);
+    return;
+  }
+  if (error instanceof ApiError && error.code === "NOT_FOUND" && view.agent) {
+    // A shared link can name an assistant this workspace does not have (any more).
+    state.view = { ...state.view, agent: "" };
+    $("#notice").textContent = "The agent in this link isn't in this workspace: showing all agents.";
+    refresh();
+    return;
+  }
+  const agent = view.agent ? ` (${agentName(view.agent)})` : "";
+  const range = view.range || defaultRange();
+  $("#error-range").textContent = `${span(range.start, range.end)}${agent}`;
+  $("#error-stale").textContent = state.shown
+    ? `The figures below are still those of ${span(state.page.usage.range.start, state.page.usage.range.end)}.`
+    : "";
+  $("#error-server").textContent = error.message || "";
+  $("#error-request").textContent = error.requestId ? `Request id ${error.requestId}.` : "";
+  $("#main").setAttribute("data-stale", "true");
+  const { text, retryIn } = explain(error, state.retry.attempt);
+  $("#error-detail").textContent = text;
+  showState("error");
+  if (retryIn !== null) countDown(error, retryIn);
+}
+
+/** "retrying in 3 s", "2 s", "1 s", then the same request again. */
+function countDown(error, seconds) {
+  let left = seconds;
+  const tick = () => {
+    left -= 1;
+    if (left <= 0) {
+      state.retry.attempt += 1;
+      refresh({ retrying: true });
+      return;
+    }
+    $("#error-detail").textContent = countdown(error, left);
+    state.retry.timer = setTimeout(tick, 1000);
+  };
+  state.retry.timer = setTimeout(tick, 1000);
+}
+
+/** The range the server picks when none is given: the last 30 days, today included. */
+function defaultRange() {
+  const end = today(state.timezone);
+  return { start: addDays(end, -29), end };
 }
 
 function showState(which) {
@@ -134,22 +174,32 @@ function showState(which) {
   }
 }
 
+function agentName(id) {
+  const option = [...$("[data-filter=agent]").options].find((o) => o.value === id);
+  return option ? option.textContent : "the chosen agent";
+}
+
 // --- rendering ---------------------------------------------------------------------------
 
 function render(workspace) {
   const usage = workspace.usage;
   state.timezone = usage.range.timezone;
-  $("#workspace-name").textContent = `${workspace.name} · ${day(usage.range.start)} – ${day(usage.range.end, {
-    month: "short",
-    day: "numeric",
-    year: "numeric",
-  })} (${usage.range.timezone})`;
-  $("[data-filter=start]").value = usage.range.start;
-  $("[data-filter=end]").value = usage.range.end;
+  $("#workspace-name").textContent = `${workspace.name} · ${usage.range.timezone}`;
+  const [start, end] = [$("[data-filter=start]"), $("[data-filter=end]")];
+  if (!state.editing) {
+    // The dates answered for, unless the user is typing other ones right now.
+    start.value = usage.range.start;
+    end.value = usage.range.end;
+    showRangeProblem("");
+  }
+  const max = today(usage.range.timezone);
+  start.max = max;
+  end.max = max;
   renderAgents(workspace.assistants.edges.map((e) => e.node));
-  renderTiles(usage.tiles);
-  renderBurn();
-  renderTop(usage.topAssistants);
+  renderTiles($("#tiles"), usage.tiles);
+  renderSummary(usage);
+  renderBurn(usage, state.view.metric);
+  renderTop(usage.topAssistants, usage.summary.conversations, state.shown.agent, chooseAgent);
   renderChannels(usage.byChannel);
   state.activity = [];
   appendActivity(usage.recentActivity);
@@ -157,153 +207,29 @@ function render(workspace) {
 
 function renderAgents(assistants) {
   const select = $("[data-filter=agent]");
+  const live = assistants.filter((a) => !a.archived);
+  const archived = assistants.filter((a) => a.archived);
   const options = [make("option", { value: "", text: "All agents" })];
-  for (const assistant of assistants) {
-    options.push(make("option", { value: assistant.id, text: assistant.name }));
-  }
-  if (state.agent && !assistants.some((a) => a.id === state.agent)) {
-    options.push(make("option", { value: state.agent, text: "Archived assistant" }));
+  options.push(...live.map((a) => make("option", { value: a.id, text: a.name })));
+  if (archived.length) {
+    const group = make("optgroup", { label: "Archived" });
+    group.append(...archived.map((a) => make("option", { value: a.id, text: a.name })));
+    options.push(group);
   }
   select.replaceChildren(...options);
-  select.value = state.agent;
+  select.value = state.shown.agent;
 }
 
-function renderTiles(tiles) {
-  const list = $("#tiles");
-  list.replaceChildren(
-    ...tiles.map((tile) => {
-      const allotted = Number(tile.allotted);
-      const used = Number(tile.used);
-      const ratio = allotted > 0 ? Math.min(used / allotted, 1) : used > 0 ? 1 : 0;
-      const bar = make("div", {
-        class: "bar",
-        role: "meter",
-        "aria-valuemin": "0",
-        "aria-valuemax": String(allotted),
-        "aria-valuenow": String(Math.min(used, allotted)),
-        "aria-label": `${tile.label}: ${number(used)} of ${number(allotted)} ${tile.unit} used`,
-      });
-      bar.append(make("span", { style: `width: ${(ratio * 100).toFixed(1)}%` }));
-      const children = [
-        make("h3", {}, tile.label, make("span", { class: "badge", text: STATUS_TEXT[tile.status] })),
-        make(
-          "p",
-          { class: "figure" },
-          `${number(used)} `,
-          make("small", { text: `of ${number(allotted)} ${tile.unit}` }),
-        ),
-        bar,
-      ];
-      if (tile.forecast) {
-        const text = tile.forecast.depletesOn
-          ? `Runs out on ${day(tile.forecast.depletesOn, { weekday: "short", month: "short", day: "numeric" })}`
-          : "Lasts the period at this rate";
-        children.push(make("p", { class: "forecast", text }));
-      }
-      return make("li", { class: "tile", "data-tile": tile.creditType, "data-status": tile.status }, ...children);
-    }),
-  );
-}
-
-function renderBurn() {
-  const usage = state.page.usage;
-  const holder = $("#burn-chart");
-  for (const button of document.querySelectorAll("[data-metric]")) {
-    button.setAttribute("aria-pressed", String(button.dataset.metric === state.metric));
-  }
-  if (!usage.hasData) {
-    holder.replaceChildren(make("p", { class: "empty-note", text: "No usage data for this period." }));
-    return;
-  }
-  const credits = state.metric === "credits";
-  const points = usage.dailyBurn.map((point) => {
-    const value = Number(credits ? point.credits : point.messages);
-    return { label: day(point.date), value, title: `${day(point.date)}: ${number(value)} ${state.metric}` };
-  });
-  const total = points.reduce((sum, p) => sum + p.value, 0);
-  holder.replaceChildren(
-    lineChart(points, {
-      describe: `${credits ? "Credits" : "Messages"} per day, ${number(total)} in all over ${points.length} days`,
-      format: (v) => number(v, 1),
-    }),
-  );
-}
-
-for (const button of document.querySelectorAll("[data-metric]")) {
-  button.addEventListener("click", () => {
-    state.metric = button.dataset.metric;
-    if (state.page) renderBurn();
-  });
-}
-
-function renderTop(rows) {
-  const list = $("#top-assistants");
-  if (!rows.length) {
-    list.replaceChildren(make("li", { class: "empty-note", text: "No conversations in this period." }));
-    return;
-  }
-  list.replaceChildren(
-    ...rows.map((row) => {
-      const chosen = row.assistant.id === state.agent;
-      const button = make(
-        "button",
-        { type: "button", "aria-pressed": String(chosen), "data-assistant": row.assistant.id },
-        make("span", { text: row.assistant.name }),
-        make("span", { class: "count", text: `${number(row.conversations, 0)} · ${Math.round(row.share * 100)} %` }),
-      );
-      const share = make("span", { class: "share" });
-      share.append(make("span", { style: `width: ${(row.share * 100).toFixed(1)}%` }));
-      button.append(share);
-      button.addEventListener("click", () => {
-        state.agent = chosen ? "" : row.assistant.id;
-        refresh();
-      });
-      return make("li", {}, button);
-    }),
-  );
-}
-
-function renderChannels(rows) {
-  const slices = rows.map((row) => {
-    const [label, color] = CHANNELS[row.channel] || [row.channel, "#777"];
-    return { label, color, value: row.conversations, share: row.share };
-  });
-  $("#channel-donut").replaceChildren(
-    donut(slices, { describe: slices.map((s) => `${s.label} ${Math.round(s.share * 100)} %`).join(", ") || "No conversations" }),
-  );
-  $("#channel-legend").replaceChildren(
-    ...slices.map((s) =>
-      make(
-        "li",
-        {},
-        make("span", { class: "swatch", style: `background: ${s.color}` }),
-        `${s.label} — ${number(s.value, 0)} (${Math.round(s.share * 100)} %)`,
-      ),
-    ),
-  );
+function chooseAgent(id) {
+  state.view = { ...state.view, agent: id };
+  $("#notice").textContent = "";
+  refresh();
 }
 
 function appendActivity(connection) {
   state.activity.push(...connection.edges.map((edge) => edge.node));
   state.cursor = connection.pageInfo.endCursor;
-  const rows = state.activity.map((c) => {
-    const [channel] = CHANNELS[c.channel] || [c.channel];
-    return make(
-      "tr",
-      {},
-      make("td", {}, make("time", { datetime: c.when, text: moment(c.when) })),
-      make("td", { text: c.type === "INBOUND" ? "Inbound" : "Outbound" }),
-      make("td", { text: c.assistant.name }),
-      make("td", { text: c.contact.displayName || c.contact.externalId }),
-      make("td", { text: channel }),
-      make("td", { class: "number", text: number(c.messages, 0) }),
-    );
-  });
-  if (!rows.length) {
-    rows.push(make("tr", {}, make("td", { colspan: "6", class: "empty-note", text: "No conversations in this period." })));
-  }
-  $("#activity-rows").replaceChildren(...rows);
-  $("#load-more").hidden = !connection.pageInfo.hasNextPage;
+  renderActivity(state.activity, moment, connection.pageInfo.hasNextPage);
 }
 
 $("#load-more").addEventListener("click", async () => {
@@ -312,10 +238,12 @@ $("#load-more").addEventListener("click", async () => {
   try {
     const shown = state.page;
     const range = { start: shown.usage.range.start, end: shown.usage.range.end };
-    const more = await loadMoreActivity(state.key, shown.id, range, state.agent, state.cursor);
+    const more = await loadMoreActivity(state.key, shown.id, range, state.shown.agent, state.cursor);
     if (shown === state.page) appendActivity(more); // not if the filters changed meanwhile
   } catch (error) {
-    $("#error-detail").textContent = error instanceof ApiError ? error.message : "";
+    $("#error-range").textContent = "the next rows of activity";
+    $("#error-stale").textContent = "";
+    $("#error-detail").textContent = explain(error).text;
     showState("error");
   } finally {
     button.disabled = false;
@@ -324,17 +252,68 @@ $("#load-more").addEventListener("click", async () => {
 
 // --- filters -----------------------------------------------------------------------------
 
-$("[data-filter=agent]").addEventListener("change", (event) => {
-  state.agent = event.target.value;
+for (const button of document.querySelectorAll("[data-metric]")) {
+  button.addEventListener("click", () => {
+    state.view = { ...state.view, metric: button.dataset.metric };
+    showViewInAddress();
+    if (state.page) renderBurn(state.page.usage, state.view.metric);
+  });
+}
+
+$("[data-filter=agent]").addEventListener("change", (event) => chooseAgent(event.target.value));
+
+function showRangeProblem(problem) {
+  $("#range-problem").textContent = problem;
+  for (const input of document.querySelectorAll("[data-filter=start], [data-filter=end]")) {
+    if (problem) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+  }
+}
+
+/**
+ * Applies the typed range once both dates are valid, when typing pauses or the user leaves
+ * the field (or presses Enter); a range the API would refuse is explained, never sent.
+ */
+function applyDates({ leaving }) {
+  clearTimeout(state.typing);
+  const start = $("[data-filter=start]");
+  const end = $("[data-filter=end]");
+  const checked = checkRange(start.value, end.value, { max: start.max || null, maxDays });
+  if (!checked.range) {
+    if (!checked.incomplete || leaving) showRangeProblem(checked.problem);
+    return; // still being edited: an answer arriving now leaves the inputs alone
+  }
+  state.editing = false;
+  showRangeProblem("");
+  const asked = state.view.range;
+  const answered = state.page && state.page.usage.range;
+  const same = (r) => r && r.start === checked.range.start && r.end === checked.range.end;
+  if (same(asked) || (!asked && same(answered))) return;
+  state.view = { ...state.view, range: checked.range };
   refresh();
-});
+}
+
 for (const name of ["start", "end"]) {
-  $(`[data-filter=${name}]`).addEventListener("change", () => {
-    if (chosenRange()) refresh();
+  const input = $(`[data-filter=${name}]`);
+  input.addEventListener("input", () => {
+    state.editing = true;
+    clearTimeout(state.typing);
+    state.typing = setTimeout(() => applyDates({ leaving: false }), TYPING_PAUSE_MS);
+  });
+  input.addEventListener("blur", () => applyDates({ leaving: true }));
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") applyDates({ leaving: true });
   });
 }
 $("#filters").addEventListener("submit", (event) => event.preventDefault());
 $("#retry").addEventListener("click", () => refresh());
 
+// The skip link moves focus (not only the scroll position) to the figures.
+$(".skip").addEventListener("click", (event) => {
+  event.preventDefault();
+  $("#main").focus();
+});
+
+renderLinks(config.links || {});
 readCredentials();
-refresh({ resetRange: true });
+refresh();
