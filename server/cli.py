@@ -8,7 +8,8 @@ import logging
 import signal
 import socket
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,8 +21,10 @@ from models.enums import Scope
 from resolvers.ids import decode_id
 from server import db
 from server.auth import create_key, list_keys, revoke_key
-from server.observe import configure_logging
+from server.observe import configure_logging, worker_gone, worker_metrics
 from server.settings import settings
+
+log = logging.getLogger("burnrate")
 
 _SCOPES = {"usage:read": Scope.USAGE_READ, "usage:write": Scope.USAGE_WRITE}
 
@@ -129,8 +132,10 @@ def _serve(host: str, port: int, workers: int) -> None:
         signal.signal(signal.SIGTERM, _exit_cleanly)
         uvicorn.run("server.app:create_app", **options)
         return
-    config = _TcpConfig("server.app:create_app", workers=workers, **options)
-    Multiprocess(config, sockets=[config.bind_socket()]).run()
+    with worker_metrics() as directory:
+        log.info("workers write their metrics to %s", directory, extra={"directory": directory})
+        config = _TcpConfig("server.app:create_app", workers=workers, **options)
+        _Workers(config, [config.bind_socket()], directory).run()
 
 
 def _exit_cleanly(*_: object) -> None:
@@ -147,6 +152,31 @@ class _TcpConfig(uvicorn.Config):
         if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto == 0:
             sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, sock.detach())
         return sock
+
+
+class _Workers(Multiprocess):
+    """uvicorn's supervisor of the workers; a worker that exits (crashed, killed, replaced)
+    is marked dead in the metrics directory, so its live gauges stop counting."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket], directory: str):
+        super().__init__(config, sockets)
+        self.directory = directory
+
+    def keep_subprocess_alive(self) -> None:
+        with self._reaping():
+            super().keep_subprocess_alive()
+
+    def handle_signals(self) -> None:
+        with self._reaping():
+            super().handle_signals()
+
+    @contextmanager
+    def _reaping(self) -> Iterator[None]:
+        before = {process.pid for process in self.processes}
+        yield
+        for pid in before - {process.pid for process in self.processes}:
+            if pid is not None:
+                worker_gone(pid, self.directory)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:

@@ -55,12 +55,22 @@ def is_postgres(url: str) -> bool:
     return urlsplit(url).scheme != "sqlite"
 
 
+#: How much longer than the statement timeout the client waits for any answer at all.
+CLIENT_DEADLINE_MARGIN_SECONDS = 1.0
+
+
 def tortoise_config(
     database_url: str | None = None, served: Settings | None = None
 ) -> dict[str, Any]:
     """Tortoise's configuration. For a served app (`served`), PostgreSQL connections give up
-    after the connect timeout and statements after the statement timeout, so a database
-    outage answers SERVICE_UNAVAILABLE within seconds instead of hanging."""
+    after the connect timeout, so a database outage answers SERVICE_UNAVAILABLE within
+    seconds instead of hanging, and statements after the statement timeout.
+
+    The statement timeout is PostgreSQL's own `statement_timeout` (set for each connection
+    when it opens): the server cancels the statement (SQLSTATE 57014, a lock wait included),
+    rolls back its transaction and keeps the connection usable, and the answer says the
+    database was too slow. The client's `command_timeout`, a little longer, only catches a
+    database that does not answer at all (a network that drops packets): an outage."""
     url = normalize_url(database_url or settings.database_url)
     connection: str | dict[str, Any] = url
     if is_postgres(url):
@@ -70,8 +80,16 @@ def tortoise_config(
         connection = url
         if served is not None:
             expanded = expand_db_url(url)
-            expanded["credentials"]["timeout"] = served.db_connect_timeout_seconds
-            expanded["credentials"]["command_timeout"] = served.db_statement_timeout_seconds
+            credentials = expanded["credentials"]
+            statement_ms = max(1, round(served.db_statement_timeout_seconds * 1000))
+            credentials["timeout"] = served.db_connect_timeout_seconds
+            credentials["server_settings"] = {
+                **credentials.get("server_settings", {}),
+                "statement_timeout": str(statement_ms),
+            }
+            credentials["command_timeout"] = (
+                served.db_statement_timeout_seconds + CLIENT_DEADLINE_MARGIN_SECONDS
+            )
             connection = expanded
     return {
         "connections": {CONNECTION: connection},

@@ -44,8 +44,7 @@ from strawberry.types import ExecutionResult
 
 from resolvers.access import Principal
 from resolvers.context import Context
-from resolvers.errors import database_unreachable
-from schema.errors import is_outage
+from schema.errors import report_database_failure
 from schema.root import schema
 from server.auth import authenticate
 from server.cost import Budgets, Charge, query_cost
@@ -323,9 +322,8 @@ _ALLOW_ALL = {"Allow": "GET, POST"}
 
 
 def _unexpected(error: Exception, request_id: str) -> RequestProblem:
-    if is_outage(error):
-        log.warning("database unreachable (request %s): %s", request_id, type(error).__name__)
-        outage = database_unreachable()
+    outage = report_database_failure(error, request_id)
+    if outage is not None:
         return RequestProblem(
             503,
             outage.message,
