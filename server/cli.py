@@ -21,6 +21,8 @@ from models.enums import Scope
 from resolvers.ids import decode_id
 from server import db
 from server.auth import create_key, list_keys, revoke_key
+from server.budgets import RedisUrlError, check_redis_url
+from server.masking import mask_url, passwords, scrub
 from server.observe import configure_logging, worker_gone, worker_metrics
 from server.settings import settings
 
@@ -44,9 +46,13 @@ def _with_database(work: Callable[[], Awaitable[None]]) -> None:
     asyncio.run(run())
 
 
-def cmd_migrate(_: argparse.Namespace) -> None:
+def _migrate() -> None:
     asyncio.run(db.migrate())
-    print(f"database is up to date: {settings.database_url}")
+    print(f"database is up to date: {mask_url(settings.database_url)}", flush=True)
+
+
+def cmd_migrate(_: argparse.Namespace) -> None:
+    _migrate()
 
 
 def _workspace_pk(raw: str) -> int:
@@ -112,8 +118,15 @@ def cmd_schema(_: argparse.Namespace) -> None:
     sys.stdout.write(sdl())
 
 
-def _serve(host: str, port: int, workers: int) -> None:
+def _check_urls() -> None:
+    """Refuse bad URLs before serving, in one line (a server would fail in every worker)."""
+    db.normalize_url(settings.database_url)
+    if settings.redis_url:
+        check_redis_url(settings.redis_url)
 
+
+def _serve(host: str, port: int, workers: int) -> None:
+    _check_urls()
     print(f"GraphQL API: http://{host}:{port}/graphql", flush=True)
     print(f"Health: http://{host}:{port}/healthz  Ready: http://{host}:{port}/readyz", flush=True)
     configure_logging(settings.log_format)
@@ -203,8 +216,8 @@ def _progress_bar(done: int, total: int) -> None:
 def cmd_demo(args: argparse.Namespace) -> None:
     from server.demo import load_demo
 
-    asyncio.run(db.migrate())
-    print(f"database is up to date: {settings.database_url}", flush=True)
+    _check_urls()
+    _migrate()
 
     async def work() -> None:
         result = await load_demo(progress=_progress_bar)
@@ -269,23 +282,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         args.func(args)
-    except CommandError as exc:
-        return _fail(str(exc))
-    except db.DatabaseUrlError as exc:
+    except (CommandError, db.DatabaseUrlError, RedisUrlError) as exc:
         return _fail(str(exc))
     except (OSError, ConnectionError) as exc:
-        return _fail(f"cannot reach the database at {settings.database_url}: {exc}")
+        return _fail(f"cannot reach the database at {mask_url(settings.database_url)}: {exc}")
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
         if type(exc).__name__ in ("DBConnectionError", "OperationalError", "ConfigurationError"):
-            return _fail(f"database error at {settings.database_url}: {exc}")
-        raise
+            return _fail(f"database error at {mask_url(settings.database_url)}: {exc}")
+        return _fail(f"unexpected error: {type(exc).__name__}: {exc}")
     return 0
 
 
 def _fail(message: str) -> int:
-    print(f"burnrate: {message}", file=sys.stderr)
+    """One line on stderr, without the password of any configured URL."""
+    secrets = passwords([settings.database_url, settings.redis_url])
+    print(f"burnrate: {scrub(message, secrets)}", file=sys.stderr)
     return 1
 
 

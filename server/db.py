@@ -10,6 +10,7 @@ from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
 
+from server.masking import mask_url
 from server.settings import Settings, settings
 
 CONNECTION = "default"
@@ -20,35 +21,42 @@ class DatabaseUrlError(ValueError):
 
 
 def normalize_url(url: str) -> str:
-    """Accept `sqlite://PATH`, `postgres://…` and `postgresql://…`; refuse the rest."""
-    scheme = urlsplit(url).scheme
-    if scheme == "sqlite":
-        _check_sqlite_path(url)
-        return url
-    if scheme in ("postgres", "postgresql", "asyncpg"):
+    """Accept `sqlite://PATH`, `postgres://…` and `postgresql://…`; refuse the rest. Messages
+    show the URL without its password."""
+    shown = f"DATABASE_URL {mask_url(url)!r}"
+    try:
         parts = urlsplit(url)
+        _ = parts.port  # a port that is not a number raises here
+    except ValueError:
+        raise DatabaseUrlError(
+            f"{shown} is not a valid URL: use sqlite://PATH or postgres://USER@HOST:PORT/DB"
+        ) from None
+    if parts.scheme == "sqlite":
+        _check_sqlite_path(url, shown)
+        return url
+    if parts.scheme in ("postgres", "postgresql", "asyncpg"):
         if not parts.hostname or not parts.path.strip("/"):
             raise DatabaseUrlError(
-                f"DATABASE_URL {url!r} needs a host and a database: postgres://USER@HOST:PORT/DB"
+                f"{shown} needs a host and a database: postgres://USER@HOST:PORT/DB"
             )
-        return "postgres" + url[len(scheme) :]
+        return "postgres" + url[len(parts.scheme) :]
     raise DatabaseUrlError(
-        f"DATABASE_URL {url!r} is not supported: use sqlite://PATH or postgres://USER@HOST/DB"
+        f"{shown} is not supported: use sqlite://PATH or postgres://USER@HOST/DB"
     )
 
 
-def _check_sqlite_path(url: str) -> None:
+def _check_sqlite_path(url: str, shown: str) -> None:
     # aiosqlite never reports a file it cannot open (the call hangs), so check first.
     path = url[len("sqlite://") :].split("?", 1)[0]
     if not path:
-        raise DatabaseUrlError(f"DATABASE_URL {url!r} names no file: use sqlite://PATH")
+        raise DatabaseUrlError(f"{shown} names no file: use sqlite://PATH")
     if path == ":memory:":
         return
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise DatabaseUrlError(f"DATABASE_URL {url!r}: folder {folder!r} does not exist")
+        raise DatabaseUrlError(f"{shown}: folder {folder!r} does not exist")
     if not os.access(folder, os.W_OK):
-        raise DatabaseUrlError(f"DATABASE_URL {url!r}: folder {folder!r} is not writable")
+        raise DatabaseUrlError(f"{shown}: folder {folder!r} is not writable")
 
 
 def is_postgres(url: str) -> bool:
