@@ -44,3 +44,13 @@ def not_found(what: str = "object") -> NotFound:
 def database_unreachable() -> ServiceUnavailable:
     """The one answer while the database cannot be reached: retryable."""
     return ServiceUnavailable("The database is unreachable; retry shortly.", retryable=True)
+
+
+def database_too_slow() -> ServiceUnavailable:
+    """The answer when a statement ran past the statement timeout: the database is up but
+    busy, and a retry may well succeed."""
+    return ServiceUnavailable(
+        "The database was too slow to answer (a statement ran past the statement timeout); "
+        "retry shortly.",
+        retryable=True,
+    )

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from resolvers.node import resolve_node
 from schema import coercion, nesting
 from schema.context import Info
-from schema.errors import CodedErrors
+from schema.errors import CodedErrors, log_errors
 from schema.node import Node
 from schema.resources import Assistant, PhoneNumber, ResourceMutation, TeamMember, TopUp
 from schema.scalars import SCALAR_OVERRIDES
@@ -40,7 +42,19 @@ class NodeQuery:
 Query = merge_types("Query", (NodeQuery, WorkspaceQuery))
 Mutation = merge_types("Mutation", (WorkspaceMutation, ResourceMutation, UsageMutation))
 
-schema = strawberry.Schema(
+
+class Schema(strawberry.Schema):
+    """Logs each error once, by kind (schema/errors.py), instead of Strawberry's traceback
+    at ERROR for every error, expected ones included."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        context = execution_context.context if execution_context else None
+        log_errors(errors, getattr(context, "request_id", None))
+
+
+schema = Schema(
     query=Query,
     mutation=Mutation,
     types=list(NODE_TYPES.values()),

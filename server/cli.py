@@ -8,7 +8,8 @@ import logging
 import signal
 import socket
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,8 +21,12 @@ from models.enums import Scope
 from resolvers.ids import decode_id
 from server import db, migration_report
 from server.auth import create_key, list_keys, revoke_key
-from server.observe import configure_logging
+from server.budgets import RedisUrlError, check_redis_url
+from server.masking import mask_url, passwords, scrub
+from server.observe import configure_logging, worker_gone, worker_metrics
 from server.settings import settings
+
+log = logging.getLogger("burnrate")
 
 _SCOPES = {"usage:read": Scope.USAGE_READ, "usage:write": Scope.USAGE_WRITE}
 
@@ -41,8 +46,12 @@ def _with_database(work: Callable[[], Awaitable[None]]) -> None:
     asyncio.run(run())
 
 
+def _migrate() -> None:
+    print(asyncio.run(migration_report.migrate(settings.database_url)), flush=True)
+
+
 def cmd_migrate(_: argparse.Namespace) -> None:
-    print(asyncio.run(migration_report.migrate(settings.database_url)))
+    _migrate()
 
 
 def _workspace_pk(raw: str) -> int:
@@ -108,8 +117,15 @@ def cmd_schema(_: argparse.Namespace) -> None:
     sys.stdout.write(sdl())
 
 
-def _serve(host: str, port: int, workers: int) -> None:
+def _check_urls() -> None:
+    """Refuse bad URLs before serving, in one line (a server would fail in every worker)."""
+    db.normalize_url(settings.database_url)
+    if settings.redis_url:
+        check_redis_url(settings.redis_url)
 
+
+def _serve(host: str, port: int, workers: int) -> None:
+    _check_urls()
     print(f"GraphQL API: http://{host}:{port}/graphql", flush=True)
     print(f"Health: http://{host}:{port}/healthz  Ready: http://{host}:{port}/readyz", flush=True)
     configure_logging(settings.log_format)
@@ -128,8 +144,10 @@ def _serve(host: str, port: int, workers: int) -> None:
         signal.signal(signal.SIGTERM, _exit_cleanly)
         uvicorn.run("server.app:create_app", **options)
         return
-    config = _TcpConfig("server.app:create_app", workers=workers, **options)
-    Multiprocess(config, sockets=[config.bind_socket()]).run()
+    with worker_metrics() as directory:
+        log.info("workers write their metrics to %s", directory, extra={"directory": directory})
+        config = _TcpConfig("server.app:create_app", workers=workers, **options)
+        _Workers(config, [config.bind_socket()], directory).run()
 
 
 def _exit_cleanly(*_: object) -> None:
@@ -146,6 +164,31 @@ class _TcpConfig(uvicorn.Config):
         if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto == 0:
             sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, sock.detach())
         return sock
+
+
+class _Workers(Multiprocess):
+    """uvicorn's supervisor of the workers; a worker that exits (crashed, killed, replaced)
+    is marked dead in the metrics directory, so its live gauges stop counting."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket], directory: str):
+        super().__init__(config, sockets)
+        self.directory = directory
+
+    def keep_subprocess_alive(self) -> None:
+        with self._reaping():
+            super().keep_subprocess_alive()
+
+    def handle_signals(self) -> None:
+        with self._reaping():
+            super().handle_signals()
+
+    @contextmanager
+    def _reaping(self) -> Iterator[None]:
+        before = {process.pid for process in self.processes}
+        yield
+        for pid in before - {process.pid for process in self.processes}:
+            if pid is not None:
+                worker_gone(pid, self.directory)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -172,7 +215,8 @@ def _progress_bar(done: int, total: int) -> None:
 def cmd_demo(args: argparse.Namespace) -> None:
     from server.demo import load_demo
 
-    print(asyncio.run(migration_report.migrate(settings.database_url)), flush=True)
+    _check_urls()
+    _migrate()
 
     async def work() -> None:
         result = await load_demo(progress=_progress_bar)
@@ -237,23 +281,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         args.func(args)
-    except CommandError as exc:
-        return _fail(str(exc))
-    except db.DatabaseUrlError as exc:
+    except (CommandError, db.DatabaseUrlError, RedisUrlError) as exc:
         return _fail(str(exc))
     except (OSError, ConnectionError) as exc:
-        return _fail(f"cannot reach the database at {settings.database_url}: {exc}")
+        return _fail(f"cannot reach the database at {mask_url(settings.database_url)}: {exc}")
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
         if type(exc).__name__ in ("DBConnectionError", "OperationalError", "ConfigurationError"):
-            return _fail(f"database error at {settings.database_url}: {exc}")
-        raise
+            return _fail(f"database error at {mask_url(settings.database_url)}: {exc}")
+        return _fail(f"unexpected error: {type(exc).__name__}: {exc}")
     return 0
 
 
 def _fail(message: str) -> int:
-    print(f"burnrate: {message}", file=sys.stderr)
+    """One line on stderr, without the password of any configured URL."""
+    secrets = passwords([settings.database_url, settings.redis_url])
+    print(f"burnrate: {scrub(message, secrets)}", file=sys.stderr)
     return 1
 
 

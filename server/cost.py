@@ -1,4 +1,5 @@
-"""What a request costs, computed from its document before it runs, and each key's budget.
+"""What a request costs, computed from its document before it runs (each key's budget is
+server/budgets.py).
 
 The rule, in the spirit of GitHub's and Shopify's: a leaf (scalar or enum) costs nothing, an
 object costs 1, and a list that takes a page size (`first` or `limit`) multiplies what its
@@ -11,9 +12,8 @@ bounded by the schema.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -131,66 +131,3 @@ class _Walker:
             return None
         value = self._argument(node, definition, names[0])
         return max(1, value) if isinstance(value, int) and not isinstance(value, bool) else 1
-
-
-@dataclass
-class Charge:
-    """The outcome of charging one request to its key's budget."""
-
-    cost: int
-    allowed: bool
-    remaining: int
-    limit: int
-    restore_per_second: float
-    retry_after_seconds: float = 0.0
-
-    def extension(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "requested": self.cost,
-            "remaining": self.remaining,
-            "limit": self.limit,
-            "restorePerSecond": self.restore_per_second,
-        }
-        if not self.allowed:
-            out["retryAfterSeconds"] = self.retry_after_seconds
-        return out
-
-
-@dataclass
-class _Bucket:
-    points: float
-    at: float
-
-
-@dataclass
-class Budgets:
-    """A leaky bucket of points per API key, kept in this process: full at `limit`, refilled
-    at `restore_per_second`. A request is charged its cost when it starts; one that would
-    overdraw the bucket is refused and charged nothing."""
-
-    limit: int
-    restore_per_second: float
-    _buckets: dict[int, _Bucket] = field(default_factory=dict)
-
-    def charge(self, key_id: int, cost: int, now: float | None = None) -> Charge:
-        now = time.monotonic() if now is None else now
-        bucket = self._buckets.get(key_id)
-        if bucket is None:
-            bucket = self._buckets[key_id] = _Bucket(float(self.limit), now)
-        bucket.points = min(
-            float(self.limit), bucket.points + (now - bucket.at) * self.restore_per_second
-        )
-        bucket.at = now
-        if cost <= bucket.points:
-            bucket.points -= cost
-            return Charge(cost, True, int(bucket.points), self.limit, self.restore_per_second)
-        missing = cost - bucket.points
-        wait = missing / self.restore_per_second if self.restore_per_second > 0 else math.inf
-        return Charge(
-            cost,
-            False,
-            int(bucket.points),
-            self.limit,
-            self.restore_per_second,
-            retry_after_seconds=math.ceil(wait * 10) / 10 if math.isfinite(wait) else 3600.0,
-        )

@@ -10,6 +10,7 @@ from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
 
+from server.masking import mask_url
 from server.settings import Settings, settings
 
 CONNECTION = "default"
@@ -20,47 +21,64 @@ class DatabaseUrlError(ValueError):
 
 
 def normalize_url(url: str) -> str:
-    """Accept `sqlite://PATH`, `postgres://…` and `postgresql://…`; refuse the rest."""
-    scheme = urlsplit(url).scheme
-    if scheme == "sqlite":
-        _check_sqlite_path(url)
-        return url
-    if scheme in ("postgres", "postgresql", "asyncpg"):
+    """Accept `sqlite://PATH`, `postgres://…` and `postgresql://…`; refuse the rest. Messages
+    show the URL without its password."""
+    shown = f"DATABASE_URL {mask_url(url)!r}"
+    try:
         parts = urlsplit(url)
+        _ = parts.port  # a port that is not a number raises here
+    except ValueError:
+        raise DatabaseUrlError(
+            f"{shown} is not a valid URL: use sqlite://PATH or postgres://USER@HOST:PORT/DB"
+        ) from None
+    if parts.scheme == "sqlite":
+        _check_sqlite_path(url, shown)
+        return url
+    if parts.scheme in ("postgres", "postgresql", "asyncpg"):
         if not parts.hostname or not parts.path.strip("/"):
             raise DatabaseUrlError(
-                f"DATABASE_URL {url!r} needs a host and a database: postgres://USER@HOST:PORT/DB"
+                f"{shown} needs a host and a database: postgres://USER@HOST:PORT/DB"
             )
-        return "postgres" + url[len(scheme) :]
+        return "postgres" + url[len(parts.scheme) :]
     raise DatabaseUrlError(
-        f"DATABASE_URL {url!r} is not supported: use sqlite://PATH or postgres://USER@HOST/DB"
+        f"{shown} is not supported: use sqlite://PATH or postgres://USER@HOST/DB"
     )
 
 
-def _check_sqlite_path(url: str) -> None:
+def _check_sqlite_path(url: str, shown: str) -> None:
     # aiosqlite never reports a file it cannot open (the call hangs), so check first.
     path = url[len("sqlite://") :].split("?", 1)[0]
     if not path:
-        raise DatabaseUrlError(f"DATABASE_URL {url!r} names no file: use sqlite://PATH")
+        raise DatabaseUrlError(f"{shown} names no file: use sqlite://PATH")
     if path == ":memory:":
         return
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise DatabaseUrlError(f"DATABASE_URL {url!r}: folder {folder!r} does not exist")
+        raise DatabaseUrlError(f"{shown}: folder {folder!r} does not exist")
     if not os.access(folder, os.W_OK):
-        raise DatabaseUrlError(f"DATABASE_URL {url!r}: folder {folder!r} is not writable")
+        raise DatabaseUrlError(f"{shown}: folder {folder!r} is not writable")
 
 
 def is_postgres(url: str) -> bool:
     return urlsplit(url).scheme != "sqlite"
 
 
+#: How much longer than the statement timeout the client waits for any answer at all.
+CLIENT_DEADLINE_MARGIN_SECONDS = 1.0
+
+
 def tortoise_config(
     database_url: str | None = None, served: Settings | None = None
 ) -> dict[str, Any]:
     """Tortoise's configuration. For a served app (`served`), PostgreSQL connections give up
-    after the connect timeout and statements after the statement timeout, so a database
-    outage answers SERVICE_UNAVAILABLE within seconds instead of hanging."""
+    after the connect timeout, so a database outage answers SERVICE_UNAVAILABLE within
+    seconds instead of hanging, and statements after the statement timeout.
+
+    The statement timeout is PostgreSQL's own `statement_timeout` (set for each connection
+    when it opens): the server cancels the statement (SQLSTATE 57014, a lock wait included),
+    rolls back its transaction and keeps the connection usable, and the answer says the
+    database was too slow. The client's `command_timeout`, a little longer, only catches a
+    database that does not answer at all (a network that drops packets): an outage."""
     url = normalize_url(database_url or settings.database_url)
     connection: str | dict[str, Any] = url
     if is_postgres(url):
@@ -70,8 +88,16 @@ def tortoise_config(
         connection = url
         if served is not None:
             expanded = expand_db_url(url)
-            expanded["credentials"]["timeout"] = served.db_connect_timeout_seconds
-            expanded["credentials"]["command_timeout"] = served.db_statement_timeout_seconds
+            credentials = expanded["credentials"]
+            statement_ms = max(1, round(served.db_statement_timeout_seconds * 1000))
+            credentials["timeout"] = served.db_connect_timeout_seconds
+            credentials["server_settings"] = {
+                **credentials.get("server_settings", {}),
+                "statement_timeout": str(statement_ms),
+            }
+            credentials["command_timeout"] = (
+                served.db_statement_timeout_seconds + CLIENT_DEADLINE_MARGIN_SECONDS
+            )
             connection = expanded
     return {
         "connections": {CONNECTION: connection},

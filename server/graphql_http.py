@@ -43,12 +43,12 @@ from strawberry.types import ExecutionResult
 
 from resolvers.access import Principal
 from resolvers.context import Context
-from resolvers.errors import database_unreachable
-from schema.errors import is_outage
+from schema.errors import report_database_failure
 from schema.root import schema
 from server import graphiql
 from server.auth import authenticate
-from server.cost import Budgets, Charge, query_cost
+from server.budgets import Charge, budget_store
+from server.cost import query_cost
 from server.observe import Metrics
 from server.settings import Settings
 
@@ -137,7 +137,7 @@ class GraphQLEndpoint:
     def __init__(self, config: Settings, metrics: Metrics | None = None) -> None:
         self.config = config
         self.metrics = metrics or Metrics()
-        self.budgets = Budgets(config.rate_limit_points, config.rate_limit_restore_per_second)
+        self.budgets = budget_store(config)
         self.prepared = _Lru(512)
         self.rules: list[type[ValidationRule]] = [
             depth_rule(config.max_query_depth, None),
@@ -265,7 +265,7 @@ class GraphQLEndpoint:
             raise RequestProblem(405, "Mutations are sent by POST.", headers={"Allow": "POST"})
 
         principal = await authenticate(request.headers.get("authorization"))
-        charge = self._charge(principal, operation, prepared, params.variables)
+        charge = await self._charge(principal, operation, prepared, params.variables)
         if charge is not None and not charge.allowed:
             retry = max(1, round(charge.retry_after_seconds + 0.49))
             raise RequestProblem(
@@ -294,7 +294,7 @@ class GraphQLEndpoint:
         status = 200 if executed or media == JSON else _request_error(media)
         return self._respond(body, status, media)
 
-    def _charge(
+    async def _charge(
         self,
         principal: Principal | None,
         operation: OperationDefinitionNode,
@@ -316,16 +316,15 @@ class GraphQLEndpoint:
             )
         if principal is None:
             return None
-        return self.budgets.charge(principal.key_id, cost)
+        return await self.budgets.spend(principal.key_id, cost)
 
 
 _ALLOW_ALL = {"Allow": "GET, POST"}
 
 
 def _unexpected(error: Exception, request_id: str) -> RequestProblem:
-    if is_outage(error):
-        log.warning("database unreachable (request %s): %s", request_id, type(error).__name__)
-        outage = database_unreachable()
+    outage = report_database_failure(error, request_id)
+    if outage is not None:
         return RequestProblem(
             503,
             outage.message,

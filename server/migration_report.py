@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from tortoise.migrations.executor import PlanStep
 
 from server import db
+from server.masking import mask_url
 
 
 def describe(steps: Sequence[PlanStep], where: str) -> str:
@@ -29,4 +30,4 @@ async def migrate(database_url: str) -> str:
         planned.extend(plan)
 
     await db.migrate(database_url, reporter=report)
-    return describe(planned, database_url)
+    return describe(planned, mask_url(database_url))

@@ -2,8 +2,13 @@
 
 Every HTTP request gets an id (the client's `X-Request-ID` when it is a sane token, else a
 new one), echoed in the response's `X-Request-ID`, attached to every log line written while
-it runs and to masked errors. `/metrics` serves this process's counters in Prometheus'
-text format.
+it runs and to masked errors. Each request writes one access line, with the codes of the
+errors it answered.
+
+`/metrics` serves prometheus-client's exposition. `burnrate serve --workers N` gives the
+workers a fresh PROMETHEUS_MULTIPROC_DIR (see `worker_metrics`): each worker writes its
+samples there and a scrape, whichever worker answers it, adds up every worker's. A single
+process (one worker, the tests' in-process app) uses prometheus-client's ordinary registry.
 """
 
 from __future__ import annotations
@@ -13,93 +18,110 @@ import json
 import logging
 import os
 import re
+import shutil
+import tempfile
 import time
 import uuid
-from bisect import bisect_left
-from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import db
+from server.masking import passwords, scrub
+from server.settings import settings
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
+)
+#: The codes of the errors the current request answered, for its access line.
+_codes_var: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "error_codes", default=None
 )
 access_log = logging.getLogger("burnrate.access")
 
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+#: Decided when prometheus-client is imported, as prometheus-client decides it.
+MULTIPROCESS = bool(os.environ.get(MULTIPROCESS_DIR))
+
+# Labels take values from closed sets only: anything else is `other`.
+_PATHS = frozenset({"/graphql", "/healthz", "/readyz", "/metrics", "/"})
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_CODES = frozenset(
+    {
+        "BAD_USER_INPUT",
+        "UNAUTHENTICATED",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "RATE_LIMITED",
+        "SERVICE_UNAVAILABLE",
+        "INTERNAL_SERVER_ERROR",
+    }
+)
+
+REQUESTS = Counter(
+    "burnrate_requests_total",
+    "HTTP requests answered, by method, path and status.",
+    ["method", "path", "status"],
+)
+DURATION = Histogram(
+    "burnrate_request_duration_seconds", "Time to answer, by path.", ["path"], buckets=BUCKETS
+)
+ERRORS = Counter(
+    "burnrate_graphql_errors_total", "GraphQL errors answered, by extensions.code.", ["code"]
+)
+IN_FLIGHT = Gauge(
+    "burnrate_requests_in_flight", "Requests being answered now.", multiprocess_mode="livesum"
+)
+POOL = Gauge(
+    "burnrate_db_pool_connections",
+    "Database connections of the server's processes (as of each process' last request).",
+    ["state"],
+    multiprocess_mode="livesum",
+)
 
 
-@dataclass
+def _known(value: str, known: frozenset[str]) -> str:
+    return value if value in known else "other"
+
+
 class Metrics:
-    requests: Counter[tuple[str, str, int]] = field(default_factory=Counter)
-    errors: Counter[str] = field(default_factory=Counter)
-    latency_buckets: dict[str, list[int]] = field(default_factory=dict)
-    latency_sum: dict[str, float] = field(default_factory=dict)
-    latency_count: Counter[str] = field(default_factory=Counter)
-    in_flight: int = 0
+    """The server's metrics; the samples live in prometheus-client's metric objects."""
 
     def observe(self, method: str, path: str, status: int, seconds: float) -> None:
-        self.requests[(method, path, status)] += 1
-        buckets = self.latency_buckets.setdefault(path, [0] * (len(BUCKETS) + 1))
-        buckets[bisect_left(BUCKETS, seconds)] += 1
-        self.latency_sum[path] = self.latency_sum.get(path, 0.0) + seconds
-        self.latency_count[path] += 1
+        path = _known(path, _PATHS)
+        REQUESTS.labels(_known(method, _METHODS), path, str(status)).inc()
+        DURATION.labels(path).observe(seconds)
 
     def error(self, code: str) -> None:
-        self.errors[code] += 1
+        ERRORS.labels(_known(code, _CODES)).inc()
+        codes = _codes_var.get()
+        if codes is not None:
+            codes.append(code)
 
-    def render(self) -> str:
-        out = _Exposition(pid=str(os.getpid()))
-        out.family("burnrate_requests_total", "counter",
-                   "HTTP requests answered, by method, path and status.")  # fmt: skip
-        for (method, path, status), n in sorted(self.requests.items()):
-            out.sample("burnrate_requests_total", n, method=method, path=path, status=status)
-        out.family("burnrate_request_duration_seconds", "histogram", "Time to answer, by path.")
-        for path, counts in sorted(self.latency_buckets.items()):
-            running = 0
-            for bound, n in zip((*BUCKETS, float("inf")), counts, strict=True):
-                running += n
-                le = "+Inf" if bound == float("inf") else repr(bound)
-                out.sample("burnrate_request_duration_seconds_bucket", running, path=path, le=le)
-            out.sample("burnrate_request_duration_seconds_sum", self.latency_sum[path], path=path)
-            out.sample(
-                "burnrate_request_duration_seconds_count", self.latency_count[path], path=path
-            )
-        out.family("burnrate_graphql_errors_total", "counter",
-                   "GraphQL errors answered, by extensions.code.")  # fmt: skip
-        for code, n in sorted(self.errors.items()):
-            out.sample("burnrate_graphql_errors_total", n, code=code)
-        out.family("burnrate_requests_in_flight", "gauge", "Requests being answered now.")
-        out.sample("burnrate_requests_in_flight", self.in_flight)
-        size, idle = pool_sizes()
-        out.family("burnrate_db_pool_connections", "gauge",
-                   "Open database connections of this process.")  # fmt: skip
-        out.sample("burnrate_db_pool_connections", size, state="open")
-        out.sample("burnrate_db_pool_connections", idle, state="idle")
-        return "\n".join(out.lines) + "\n"
-
-
-@dataclass
-class _Exposition:
-    """Prometheus' text format; every sample carries the process id."""
-
-    pid: str
-    lines: list[str] = field(default_factory=list)
-
-    def family(self, name: str, kind: str, help_text: str) -> None:
-        self.lines += [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
-
-    def sample(self, name: str, value: float, **labels: object) -> None:
-        pairs = ",".join(f'{k}="{v}"' for k, v in {"pid": self.pid, **labels}.items())
-        number = f"{value:.6f}" if isinstance(value, float) else str(value)
-        self.lines.append(f"{name}{{{pairs}}} {number}")
+    def render(self) -> bytes:
+        _record_pool()
+        if not MULTIPROCESS:
+            return generate_latest(REGISTRY)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
 
 
 def pool_sizes() -> tuple[int, int]:
@@ -112,6 +134,20 @@ def pool_sizes() -> tuple[int, int]:
     if pool is None:
         return (1, 1) if db.dialect() == "sqlite" else (0, 0)
     return int(pool.get_size()), int(pool.get_idle_size())
+
+
+def _record_pool() -> None:
+    size, idle = pool_sizes()
+    POOL.labels("open").set(size)
+    POOL.labels("idle").set(idle)
+
+
+def _printable(text: str, limit: int = 200) -> str:
+    """`text` on one line (control characters escaped), at most `limit` characters."""
+    if text.isprintable() and len(text) <= limit:
+        return text
+    escaped = text.encode("unicode_escape").decode("ascii")
+    return escaped if len(escaped) <= limit else escaped[: limit - 1] + "…"
 
 
 class Observe:
@@ -129,9 +165,11 @@ class Observe:
         request_id = given if _SANE_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
+        codes: list[str] = []
+        codes_token = _codes_var.set(codes)
         status = 500
         began = time.perf_counter()
-        self.metrics.in_flight += 1
+        IN_FLIGHT.inc()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -146,32 +184,50 @@ class Observe:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            self.metrics.in_flight -= 1
+            IN_FLIGHT.dec()
             took = time.perf_counter() - began
-            path = scope["path"] if scope["path"] in _KNOWN_PATHS else "other"
+            path = _known(scope["path"], _PATHS)
             self.metrics.observe(scope["method"], path, status, took)
+            _record_pool()
             access_log.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
+                "%s %s %s%s",
+                _printable(scope["method"], 20),
+                _printable(scope["path"]),
                 status,
+                "".join(f" {_printable(code, 40)}" for code in codes),
                 extra={"status": status, "duration_ms": round(took * 1000, 2), "path": path},
             )
+            _codes_var.reset(codes_token)
             request_id_var.reset(token)
-
-
-_KNOWN_PATHS = frozenset({"/graphql", "/healthz", "/readyz", "/metrics", "/"})
 
 
 def metrics_endpoint(metrics: Metrics) -> Any:
     async def endpoint(_: Request) -> Response:
-        return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     return endpoint
 
 
+@contextmanager
+def worker_metrics() -> Iterator[str]:
+    """A fresh PROMETHEUS_MULTIPROC_DIR for the workers about to start, removed at exit."""
+    directory = tempfile.mkdtemp(prefix="burnrate-metrics-")
+    os.environ[MULTIPROCESS_DIR] = directory
+    try:
+        yield directory
+    finally:
+        os.environ.pop(MULTIPROCESS_DIR, None)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def worker_gone(pid: int, directory: str) -> None:
+    """A worker exited: its live gauges (requests in flight, pool) stop counting."""
+    multiprocess.mark_process_dead(pid, directory)  # type: ignore[no-untyped-call]
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object a line: time, level, logger, message, request id, and extras."""
+    """One JSON object a line: time, level, logger, message, process id, request id, and
+    extras; the configured URLs' passwords never appear."""
 
     _STANDARD = frozenset(vars(logging.makeLogRecord({})).keys()) | {
         "message",
@@ -179,31 +235,49 @@ class JsonFormatter(logging.Formatter):
         "color_message",
     }
 
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets = list(secrets)
+
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": scrub(record.getMessage(), self.secrets),
+            "pid": record.process,
         }
         request_id = getattr(record, "request_id", None) or request_id_var.get()
         if request_id:
             out["request_id"] = request_id
         for key, value in vars(record).items():
             if key not in self._STANDARD and key not in out:
-                out[key] = value if isinstance(value, (int, float, str, bool)) else str(value)
+                out[key] = (
+                    value
+                    if isinstance(value, (int, float, bool))
+                    else scrub(str(value), self.secrets)
+                )
         if record.exc_info:
-            out["exception"] = self.formatException(record.exc_info)
+            out["exception"] = scrub(self.formatException(record.exc_info), self.secrets)
         return json.dumps(out, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    """`time level logger message` for humans; the configured URLs' passwords never appear."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+        self.secrets = list(secrets)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record), self.secrets)
 
 
 def configure_logging(fmt: str, level: int = logging.INFO) -> None:
     """Route Burnrate's and uvicorn's logs to stderr, as JSON lines or plain text."""
+    secrets = passwords([settings.database_url, settings.redis_url])
     handler = logging.StreamHandler()
-    if fmt == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(JsonFormatter(secrets) if fmt == "json" else TextFormatter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -45,6 +45,15 @@ class Settings:
     #: Each API key's budget in points, and how many points come back per second.
     rate_limit_points: int = 5_000
     rate_limit_restore_per_second: float = 100.0
+    #: `redis://HOST:PORT/DB`: keep the budgets there, shared by every process; empty keeps
+    #: them in each process.
+    redis_url: str = ""
+    #: Prefix of the budget keys in Redis (several deployments may share one Redis).
+    redis_prefix: str = "burnrate:"
+    #: Longest wait for Redis before a request is charged to the process' own bucket.
+    redis_timeout_seconds: float = 0.25
+    #: After Redis failed, requests use the process' bucket this long before trying again.
+    redis_retry_seconds: float = 5.0
     #: Seconds `serve` waits for in-flight requests after SIGTERM/SIGINT.
     shutdown_grace_seconds: int = 30
     #: `json` (one object a line) or `text` logs.

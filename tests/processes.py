@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -42,3 +49,87 @@ def wait_ready(base: str, seconds: float = 30) -> None:
             pass
         assert time.monotonic() < deadline, "the server did not become ready"
         time.sleep(0.2)
+
+
+@dataclass
+class Server:
+    """A `burnrate serve` process and what it has printed so far (read as it comes)."""
+
+    process: subprocess.Popen[str]
+    base: str
+    lines: list[str] = field(default_factory=list)
+
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def json_lines(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in list(self.lines) if line.startswith("{")]
+
+
+@contextmanager
+def serving(
+    database_url: str, *args: str, env: dict[str, str] | None = None, ready: bool = True
+) -> Iterator[Server]:
+    """`burnrate serve ARGS` on a free port until the block ends (then SIGTERM and wait)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [BURNRATE, "serve", "--port", str(port), *args],
+        env={**os.environ, "DATABASE_URL": database_url, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    server = Server(process, f"http://127.0.0.1:{port}")
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            server.lines.append(line.rstrip("\n"))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        if ready:
+            wait_ready(server.base)
+        else:
+            wait_alive(server.base)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
+        reader.join(timeout=30)
+
+
+def wait_alive(base: str, seconds: float = 30) -> None:
+    """Until a served process answers /healthz (it may not be ready)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.2)
+
+
+_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$")
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """The sum of the samples of `name` in Prometheus' text whose labels include `labels`
+    (0 when there is none)."""
+    total = 0.0
+    for line in text.splitlines():
+        found = _SAMPLE.match(line)
+        if found is None or found.group(1) != name:
+            continue
+        have = dict(_LABEL.findall(found.group(2) or ""))
+        if all(have.get(k) == v for k, v in labels.items()):
+            total += float(found.group(3))
+    return total

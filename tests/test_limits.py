@@ -11,7 +11,8 @@ from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 from models.enums import Scope
 from schema.root import schema
 from server.auth import create_key
-from server.cost import Budgets, query_cost
+from server.budgets import Budgets
+from server.cost import query_cost
 from server.settings import Settings
 from tests import world
 from tests.api import Api

@@ -22,7 +22,7 @@ from server import auth
 from server.auth import create_key
 from server.observe import JsonFormatter, request_id_var
 from tests.api import Api
-from tests.processes import BURNRATE, burnrate, free_port, wait_ready
+from tests.processes import BURNRATE, burnrate, free_port, metric, wait_ready
 
 
 async def test_keys_list_and_revoke(api: Api, database: str) -> None:
@@ -93,35 +93,27 @@ async def test_the_stored_hash_is_compared_in_constant_time(
 
 
 async def test_metrics_count_requests_latency_error_codes_and_the_pool(api: Api) -> None:
+    before = (await api.http.get("/metrics")).text
     await api.ok("{ viewer { name } }")
     await api.as_key(None).error("{ viewer { name } }")
     await api.http.post("/graphql", content="{nope", headers={"Content-Type": "application/json"})
-    text = (await api.http.get("/metrics")).text
-    assert (await api.http.get("/metrics")).headers["content-type"].startswith("text/plain")
-    samples = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            samples[name] = float(value)
-    pid = os.getpid()
-    assert (
-        samples[
-            f'burnrate_requests_total{{pid="{pid}",method="POST",path="/graphql",status="200"}}'
-        ]
-        >= 2
-    )
-    assert (
-        samples[
-            f'burnrate_requests_total{{pid="{pid}",method="POST",path="/graphql",status="400"}}'
-        ]
-        >= 1
-    )
-    assert samples[f'burnrate_graphql_errors_total{{pid="{pid}",code="UNAUTHENTICATED"}}'] >= 1
-    assert samples[f'burnrate_graphql_errors_total{{pid="{pid}",code="BAD_USER_INPUT"}}'] >= 1
-    count = samples[f'burnrate_request_duration_seconds_count{{pid="{pid}",path="/graphql"}}']
-    inf = f'burnrate_request_duration_seconds_bucket{{pid="{pid}",path="/graphql",le="+Inf"}}'
-    assert samples[inf] == count >= 3
-    assert samples[f'burnrate_db_pool_connections{{pid="{pid}",state="open"}}'] >= 1
+    scrape = await api.http.get("/metrics")
+    assert scrape.headers["content-type"].startswith("text/plain")
+    text = scrape.text
+
+    def delta(name: str, **labels: str) -> float:
+        return metric(text, name, **labels) - metric(before, name, **labels)
+
+    # the counters are the process' (every app of the suite counts): compared before/after
+    graphql = {"method": "POST", "path": "/graphql"}
+    assert delta("burnrate_requests_total", **graphql, status="200") == 2
+    assert delta("burnrate_requests_total", **graphql, status="400") == 1
+    assert delta("burnrate_graphql_errors_total", code="UNAUTHENTICATED") == 1
+    assert delta("burnrate_graphql_errors_total", code="BAD_USER_INPUT") == 1
+    assert delta("burnrate_request_duration_seconds_count", path="/graphql") == 3
+    inf = delta("burnrate_request_duration_seconds_bucket", path="/graphql", le="+Inf")
+    assert inf == 3
+    assert metric(text, "burnrate_db_pool_connections", state="open") >= 1
     assert "# TYPE burnrate_request_duration_seconds histogram" in text
 
 
