@@ -15,9 +15,12 @@ from models.sql import upsert
 from resolvers import validation as v
 from resolvers.access import Principal
 from resolvers.context import Context
-from resolvers.errors import BadUserInput, not_found
+from resolvers.errors import not_found
 from resolvers.ids import decode_id
-from resolvers.pagination import Page, check_first, decode_cursor, encode_cursor
+from resolvers.pagination import Page, check_first, decode_cursor, encode_cursor, key_part
+
+#: Credit types whose grant is shown as `SlotUsage.available`.
+_SLOT_TYPES = frozenset({CreditType.CHATBOTS, CreditType.TEAM_MEMBERS})
 
 
 @dataclass(frozen=True)
@@ -73,9 +76,7 @@ async def resolve_workspaces(ctx: Context, first: int, after: str | None) -> Pag
         base = base.filter(id=principal.workspace_id)
     page = base
     if after is not None:
-        (after_id,) = decode_cursor(after, 1)
-        if not isinstance(after_id, int):
-            raise BadUserInput("after is not a cursor of this list.")
+        (after_id,) = decode_cursor(after, key_part("Workspace"))
         page = page.filter(id__gt=after_id)
     rows = await page.order_by("id").limit(first + 1)
     for row in rows:
@@ -137,10 +138,16 @@ def _grant_amounts(grants: list[GrantSpec]) -> dict[CreditType, int]:
             )
         whole = grant.credit_type not in FRACTIONAL_TYPES
         minor[grant.credit_type] = v.amount(field, grant.per_period, whole=whole)
+        if grant.credit_type in _SLOT_TYPES and grant.per_period > v.GRAPHQL_INT_MAX:
+            # SlotUsage.available is a GraphQL Int.
+            raise v.FieldProblem(
+                field, f"must be at most {v.GRAPHQL_INT_MAX}, got {grant.per_period}"
+            )
     return minor
 
 
 async def _plan_by_code(field: str, code: str) -> Plan:
+    v.plan_code(field, code)
     plan = await Plan.filter(code=code).first()
     if plan is None:
         raise v.FieldProblem(field, f"no plan has the code {code!r}")
