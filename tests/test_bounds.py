@@ -325,8 +325,11 @@ async def test_every_extreme_input_is_stored_and_every_field_reads(api: Api) -> 
             await read_everything(api, ws, day_range)
     page = await api.ok(FULL_PAGE, {"id": east, "range": None, "agent": None,
                                     "after": None, "by": "MESSAGES"})  # fmt: skip
-    summary = page["workspace"]["usage"]["summary"]
+    usage = page["workspace"]["usage"]
+    summary = usage["summary"]
     assert summary["messages"] > INT32 and isinstance(summary["messages"], int)
+    assert summary["messages"] == sum(p["messages"] for p in usage["dailyBurn"])
+    assert summary["messages"] == sum(a["messages"] for a in usage["topAssistants"])
     console = await api.ok(CONSOLE, {"first": 20})
     assert len(console["workspaces"]["edges"]) == 2
     # A new time zone re-dates everything; the extremes still read afterwards.
