@@ -13,7 +13,7 @@ from loaders.base import Loader
 from models import Assistant
 from models.calls import ALL_ASSISTANTS
 from models.enums import Channel, CreditType
-from models.sql import as_date, as_datetime, query
+from models.sql import as_date, as_datetime, is_postgres, query
 from server.db import connection
 
 
@@ -165,11 +165,29 @@ def _group_value(grouping: Grouping, raw: Any) -> date | int | Channel | None:
     return None
 
 
+def _amount_sum(column: str, split: bool) -> str:
+    """The SUM of an amount column, as two result columns `column` and `column_low`.
+
+    SQLite's SUM() raises "integer overflow" past 2^63, which a tenant's credits can reach
+    (docs/decisions.md, "Bounds"); there the high and low 32 bits are summed apart, each
+    sum far below 2^63 for any number of rows a query reads. PostgreSQL's SUM of a bigint
+    is an exact numeric already."""
+    if not split:
+        return f'SUM("{column}") AS "{column}", 0 AS "{column}_low"'
+    return f'SUM("{column}" >> 32) AS "{column}", SUM("{column}" & 4294967295) AS "{column}_low"'
+
+
+def _amount(row: dict[str, Any], column: str, split: bool) -> int:
+    return (int(row[column]) << (32 if split else 0)) + int(row[f"{column}_low"])
+
+
 class RollupLoader(Loader[RollupQuery, list[RollupSums]]):
     """Sums over the daily rollup; every query of a request in one UNION ALL statement.
     The rows read grow with days × assistants × channels, never with events."""
 
     async def batch_load_fn(self, keys: Sequence[RollupQuery]) -> list[list[RollupSums]]:
+        conn = connection()
+        split = not is_postgres(conn)
         parts: list[str] = []
         values: list[Any] = []
         for index, key in enumerate(keys):
@@ -177,11 +195,11 @@ class RollupLoader(Loader[RollupQuery, list[RollupSums]]):
             group = f"CAST({column} AS TEXT)" if column else "NULL"
             agent = ' AND "assistant_id" = ?' if key.agent_id is not None else ""
             parts.append(
-                f'SELECT {index} AS "k", {group} AS "g", SUM("credits") AS "credits", '
+                f'SELECT {index} AS "k", {group} AS "g", {_amount_sum("credits", split)}, '
                 'SUM("messages") AS "messages", '
                 'SUM("conversations_started") AS "conversations_started", '
                 'SUM("text_queries") AS "text_queries", '
-                'SUM("voice_minutes") AS "voice_minutes", '
+                f"{_amount_sum('voice_minutes', split)}, "
                 'SUM("conversations_last_active") AS "last_active", COUNT(*) AS "n" '
                 'FROM "daily_usage" WHERE "workspace_id" = ? '
                 f'AND "local_date" >= ? AND "local_date" <= ?{agent}'
@@ -191,7 +209,7 @@ class RollupLoader(Loader[RollupQuery, list[RollupSums]]):
             if key.agent_id is not None:
                 values.append(key.agent_id)
         results: list[list[RollupSums]] = [[] for _ in keys]
-        for row in await query(connection(), " UNION ALL ".join(parts), values):
+        for row in await query(conn, " UNION ALL ".join(parts), values):
             index = int(row["k"])
             key = keys[index]
             if int(row["n"]) == 0:
@@ -199,11 +217,11 @@ class RollupLoader(Loader[RollupQuery, list[RollupSums]]):
             results[index].append(
                 RollupSums(
                     group=_group_value(key.grouping, row["g"]),
-                    credits=int(row["credits"]),
+                    credits=_amount(row, "credits", split),
                     messages=int(row["messages"]),
                     conversations_started=int(row["conversations_started"]),
                     text_queries=int(row["text_queries"]),
-                    voice_minutes=int(row["voice_minutes"]),
+                    voice_minutes=_amount(row, "voice_minutes", split),
                     last_active=int(row["last_active"]),
                     rows=int(row["n"]),
                 )

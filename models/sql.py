@@ -172,3 +172,30 @@ def as_date(value: Any) -> date:
 def utc(value: datetime) -> datetime:
     """Every timestamp is written in UTC, so SQLite's text comparisons order correctly."""
     return value.astimezone(UTC)
+
+
+#: What SQLite says when an integer sum passes 2^63; the rollup's trigger says the same
+#: (migrations/0005_exact_rollup.py).
+SQLITE_OVERFLOW = "integer overflow"
+
+
+def is_out_of_range(error: BaseException) -> bool:
+    """A write failed because a value passed its 64-bit column: PostgreSQL's
+    numeric_value_out_of_range (22003), SQLite's integer overflow, or a Python integer too
+    large for either driver."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [error]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if (
+            isinstance(current, OverflowError)
+            or getattr(current, "sqlstate", None) == "22003"
+            or (type(current).__module__.startswith("sqlite3") and SQLITE_OVERFLOW in str(current))
+        ):
+            return True
+        pending += [e for e in (current.__cause__, current.__context__) if e is not None]
+        pending += [a for a in current.args if isinstance(a, BaseException)]
+    return False

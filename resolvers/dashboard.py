@@ -37,8 +37,16 @@ from resolvers.days import (
     today_in,
 )
 from resolvers.errors import BadUserInput, not_found
+from resolvers.forms import parse_datetime
 from resolvers.ids import decode_id
-from resolvers.pagination import Page, check_first, decode_cursor, encode_cursor
+from resolvers.pagination import (
+    Page,
+    check_first,
+    decode_cursor,
+    encode_cursor,
+    instant_part,
+    key_part,
+)
 from server.settings import settings
 
 _CHANNEL_ORDER = {c: i for i, c in enumerate(Channel)}
@@ -361,7 +369,9 @@ async def conversations_page(
     rows = await page.order_by("-last_activity_at", "-id").limit(first + 1)
     return Page(
         items=rows[:first],
-        cursors=[encode_cursor(r.last_activity_at.isoformat(), r.id) for r in rows[:first]],
+        cursors=[
+            encode_cursor(v.utc_of(r.last_activity_at).isoformat(), r.id) for r in rows[:first]
+        ],
         has_next_page=len(rows) > first,
         had_cursor=after is not None,
         count=base.count,
@@ -369,14 +379,8 @@ async def conversations_page(
 
 
 def _activity_cursor(cursor: str) -> tuple[datetime, int]:
-    when_text, pk = decode_cursor(cursor, 2)
-    try:
-        when = datetime.fromisoformat(when_text) if isinstance(when_text, str) else None
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None or not isinstance(pk, int):
-        raise BadUserInput("after is not a cursor of this list.")
-    return v.utc_of(when), pk
+    when, pk = decode_cursor(cursor, instant_part, key_part("Conversation"))
+    return parse_datetime(when), pk
 
 
 async def recent_activity(

@@ -8,7 +8,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
@@ -16,7 +16,8 @@ from models.enums import CreditType
 
 WARNING_AT = Fraction(80, 100)
 CRITICAL_AT = Fraction(95, 100)
-_PLACES = Decimal("0.0001")
+_PLACES = 4
+_SCALE = 10**_PLACES
 
 LABELS: dict[CreditType, tuple[str, str]] = {
     CreditType.CREDITS: ("Credits", "credits"),
@@ -37,10 +38,13 @@ class TileStatus(StrEnum):
 
 
 def to_decimal(value: Fraction) -> Decimal:
-    """A figure for the client: at most 4 decimal places, half-even, no trailing zeros."""
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
-    rounded = exact.quantize(_PLACES, rounding=ROUND_HALF_EVEN)
-    return rounded.normalize() if rounded else Decimal(0)
+    """A figure for the client: at most 4 decimal places, half-even, no trailing zeros.
+    Written out from integers, so no figure is too large for a decimal context."""
+    ten_thousandths = round(value * _SCALE)  # a Fraction rounds half to even
+    whole, part = divmod(abs(ten_thousandths), _SCALE)
+    sign = "-" if ten_thousandths < 0 else ""
+    fraction = f".{part:0{_PLACES}d}".rstrip("0") if part else ""
+    return Decimal(f"{sign}{whole}{fraction}")
 
 
 def ratio(used: Fraction, allotted: Fraction) -> Fraction | None:
@@ -87,14 +91,14 @@ def forecast(
 def _depletes_on(
     used: Fraction, allotted: Fraction, rate: Fraction, today: date, end: date
 ) -> date | None:
-    """The first d in [today, end] with used + rate × (d − today) ≥ allotted."""
+    """The first d in [today, end] with used + rate × (d − today) ≥ allotted. A day past
+    the period is never built: it may lie beyond the last date Python can hold."""
     if used >= allotted:
         return today
     if rate == 0:
         return None
     days = math.ceil((allotted - used) / rate)
-    depleted = today + timedelta(days=days)
-    return depleted if depleted <= end else None
+    return today + timedelta(days=days) if days <= (end - today).days else None
 
 
 @dataclass(frozen=True)

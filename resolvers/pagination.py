@@ -1,4 +1,8 @@
-"""Opaque keyset cursors and page-size checks."""
+"""Opaque keyset cursors and page-size checks.
+
+A cursor is URL-safe base64 (with padding) of the JSON list of its row's keys, as
+`json.dumps` writes it. Each row has one cursor: anything that does not decode to keys of
+the list's types, or that is not exactly how this server writes them, is BAD_USER_INPUT."""
 
 from __future__ import annotations
 
@@ -9,10 +13,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from resolvers import validation as v
 from resolvers.errors import BadUserInput
+from resolvers.forms import FormError, parse_datetime
+from resolvers.ids import key_max
 from server.settings import settings
 
 T = TypeVar("T")
+#: Longer than any cursor this server writes (a 200-character name, JSON-escaped).
+MAX_CURSOR_LENGTH = 4096
+#: One key of a cursor: whether a decoded JSON value is a valid key of that kind.
+CursorPart = Callable[[Any], bool]
 
 
 def check_first(first: int, limit: int | None = None) -> None:
@@ -25,15 +36,45 @@ def encode_cursor(*values: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode("ascii")
 
 
-def decode_cursor(cursor: str, arity: int) -> list[Any]:
-    """The key values inside a cursor of this list; BAD_USER_INPUT for anything else."""
-    try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
-    except (binascii.Error, UnicodeError, ValueError):
-        values = None
-    if not isinstance(values, list) or len(values) != arity:
-        raise BadUserInput("after is not a cursor of this list.")
+def decode_cursor(cursor: str, *parts: CursorPart) -> list[Any]:
+    """The keys inside a cursor of this list, one per part; BAD_USER_INPUT for anything
+    else, including other spellings of a cursor this server wrote."""
+    values: Any = None
+    if len(cursor) <= MAX_CURSOR_LENGTH:
+        try:
+            values = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+        except (binascii.Error, UnicodeError, ValueError, RecursionError):
+            values = None
+    if (
+        not isinstance(values, list)
+        or len(values) != len(parts)
+        or not all(part(value) for part, value in zip(parts, values, strict=True))
+        or encode_cursor(*values) != cursor
+    ):
+        raise BadUserInput("after is not a cursor of this list.", field="after")
     return values
+
+
+def key_part(type_name: str) -> CursorPart:
+    """A primary key of this type, within its column's range."""
+    return lambda value: (
+        isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= key_max(type_name)
+    )
+
+
+def text_part(value: Any) -> bool:
+    """A name as stored: text the inputs accept."""
+    return isinstance(value, str) and v.is_text(value)
+
+
+def instant_part(value: Any) -> bool:
+    """An instant as the server writes it: UTC, `datetime.isoformat()`."""
+    if not isinstance(value, str):
+        return False
+    try:
+        return parse_datetime(value).isoformat() == value
+    except FormError:
+        return False
 
 
 @dataclass

@@ -18,7 +18,14 @@ from models.sql import upsert
 from resolvers import validation as v
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
-from resolvers.pagination import Page, check_first, decode_cursor, encode_cursor
+from resolvers.pagination import (
+    Page,
+    check_first,
+    decode_cursor,
+    encode_cursor,
+    key_part,
+    text_part,
+)
 from resolvers.workspace import admin_workspace, writable_workspace
 
 
@@ -204,9 +211,7 @@ async def resolve_assistants(
         base = base.filter(archived_at__isnull=True)
     page = base
     if after is not None:
-        name, pk = decode_cursor(after, 2)
-        if not isinstance(name, str) or not isinstance(pk, int):
-            raise BadUserInput("after is not a cursor of this list.")
+        name, pk = decode_cursor(after, text_part, key_part("Assistant"))
         page = page.filter(Q(name__gt=name) | Q(name=name, id__gt=pk))
     rows = await page.order_by("name", "id").limit(first + 1)
     for row in rows:

@@ -16,6 +16,7 @@ from models.ledger import (
     RecordOutcome,
     record_events,
 )
+from models.sql import is_out_of_range
 from resolvers import validation as v
 from resolvers.context import Context
 from resolvers.dashboard import conversations_page
@@ -50,6 +51,15 @@ async def record_usage(
         return await record_events(workspace.id, records)
     except ConversationConflict as conflict:
         raise _batch_error(conflict.problems, len(events)) from None
+    except Exception as exc:
+        if is_out_of_range(exc):
+            raise BadUserInput(
+                "These events would make a stored total too large (a day's sum for one "
+                "assistant and channel, or a conversation's, passes 2^63 − 1 ten-thousandths); "
+                "nothing was stored.",
+                field="input.events",
+            ) from None
+        raise
 
 
 async def _validate(

@@ -11,8 +11,18 @@ from resolvers.days import is_known_timezone
 from resolvers.errors import BadUserInput
 from server.settings import settings
 
-_PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+#: What text may not hold (SEMANTICS.md "Bounds"): control characters other than tab, line
+#: feed and carriage return (C0, DEL, C1), and surrogates, which in a decoded string are
+#: always unpaired. PostgreSQL refuses NUL, and no encoder writes a lone surrogate.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+#: The most `messages` or `textQueries` one event may carry (SEMANTICS.md "Bounds").
+MAX_EVENT_COUNT = 1_000_000
+#: The most minor units a stored amount may hold (a 64-bit integer column).
+MAX_MINOR = 2**63 - 1
+#: The largest GraphQL `Int`.
+GRAPHQL_INT_MAX = 2**31 - 1
 
 
 class FieldProblem(ValueError):
@@ -34,7 +44,24 @@ def text(field: str, value: str, *, required: bool = True, max_length: int | Non
         raise FieldProblem(field, "must not be empty")
     if len(value) > limit:
         raise FieldProblem(field, f"must be at most {limit} characters, got {len(value)}")
+    bad = _NOT_TEXT.search(value)
+    if bad is not None:
+        raise FieldProblem(
+            field,
+            f"holds U+{ord(bad[0]):04X} at position {bad.start()}: text may not hold NUL, "
+            "control characters other than tab, line feed and carriage return, "
+            "or unpaired surrogates",
+        )
     return value
+
+
+def is_text(value: str, max_length: int | None = None) -> bool:
+    """Whether `text` accepts the value (required or not)."""
+    try:
+        text("", value, required=False, max_length=max_length)
+    except FieldProblem:
+        return False
+    return True
 
 
 def optional_text(field: str, value: str | None) -> str | None:
@@ -43,12 +70,13 @@ def optional_text(field: str, value: str | None) -> str | None:
 
 def plan_code(field: str, value: str) -> str:
     text(field, value, max_length=64)
-    if not _CODE.match(value):
+    if not _CODE.fullmatch(value):
         raise FieldProblem(field, "may hold letters, digits, '_', '.' and '-' only")
     return value
 
 
 def timezone_name(field: str, value: str) -> str:
+    text(field, value, max_length=64)
     if not is_known_timezone(value):
         raise FieldProblem(field, f"{value!r} is not an IANA time zone (e.g. 'Europe/Berlin')")
     return value
@@ -61,7 +89,8 @@ def anchor_day(field: str, value: int) -> int:
 
 
 def phone_number(field: str, value: str) -> str:
-    if not _PHONE.match(value):
+    text(field, value, max_length=32)
+    if not _PHONE.fullmatch(value):
         raise FieldProblem(field, f"{value!r} is not an E.164 number such as '+14155550123'")
     return value
 
@@ -77,14 +106,20 @@ def amount(field: str, value: Decimal, *, whole: bool = False, positive: bool = 
     if value > settings.max_event_amount:
         raise FieldProblem(field, f"must be at most {settings.max_event_amount}, got {value}")
     try:
-        return to_minor(value)
+        minor = to_minor(value)
     except AmountError as exc:
         raise FieldProblem(field, f"{exc}, got {value}") from None
+    if minor > MAX_MINOR:
+        raise FieldProblem(field, f"must be at most {Decimal(MAX_MINOR).scaleb(-4)}, got {value}")
+    return minor
 
 
 def count(field: str, value: int) -> int:
+    """One event's messages or text queries."""
     if value < 0:
         raise FieldProblem(field, f"must not be negative, got {value}")
+    if value > MAX_EVENT_COUNT:
+        raise FieldProblem(field, f"must be at most {MAX_EVENT_COUNT:,}, got {value}")
     return value
 
 

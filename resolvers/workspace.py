@@ -11,13 +11,16 @@ from models import Plan, PlanGrant, Workspace
 from models.enums import FRACTIONAL_TYPES, CreditType
 from models.ledger import CONNECTION
 from models.rollup import rebuild_rollup, relocalize
-from models.sql import upsert
+from models.sql import is_out_of_range, upsert
 from resolvers import validation as v
 from resolvers.access import Principal
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, not_found
 from resolvers.ids import decode_id
-from resolvers.pagination import Page, check_first, decode_cursor, encode_cursor
+from resolvers.pagination import Page, check_first, decode_cursor, encode_cursor, key_part
+
+#: Credit types whose grant is shown as `SlotUsage.available`.
+_SLOT_TYPES = frozenset({CreditType.CHATBOTS, CreditType.TEAM_MEMBERS})
 
 
 @dataclass(frozen=True)
@@ -73,9 +76,7 @@ async def resolve_workspaces(ctx: Context, first: int, after: str | None) -> Pag
         base = base.filter(id=principal.workspace_id)
     page = base
     if after is not None:
-        (after_id,) = decode_cursor(after, 1)
-        if not isinstance(after_id, int):
-            raise BadUserInput("after is not a cursor of this list.")
+        (after_id,) = decode_cursor(after, key_part("Workspace"))
         page = page.filter(id__gt=after_id)
     rows = await page.order_by("id").limit(first + 1)
     for row in rows:
@@ -137,10 +138,16 @@ def _grant_amounts(grants: list[GrantSpec]) -> dict[CreditType, int]:
             )
         whole = grant.credit_type not in FRACTIONAL_TYPES
         minor[grant.credit_type] = v.amount(field, grant.per_period, whole=whole)
+        if grant.credit_type in _SLOT_TYPES and grant.per_period > v.GRAPHQL_INT_MAX:
+            # SlotUsage.available is a GraphQL Int.
+            raise v.FieldProblem(
+                field, f"must be at most {v.GRAPHQL_INT_MAX}, got {grant.per_period}"
+            )
     return minor
 
 
 async def _plan_by_code(field: str, code: str) -> Plan:
+    v.plan_code(field, code)
     plan = await Plan.filter(code=code).first()
     if plan is None:
         raise v.FieldProblem(field, f"no plan has the code {code!r}")
@@ -187,18 +194,33 @@ async def update_workspace(
             changes["plan_id"] = (await _plan_by_code("input.planCode", plan_code)).id
     except v.FieldProblem as problem:
         raise v.fail(problem) from None
+    try:
+        await _apply_changes(workspace.id, changes, timezone)
+    except Exception as exc:
+        if is_out_of_range(exc):
+            raise BadUserInput(
+                "input.timezone: in this time zone one day's total for an assistant and "
+                "channel would be too large to store; nothing was changed.",
+                field="input.timezone",
+            ) from None
+        raise
+    return await Workspace.get(id=workspace.id)
+
+
+async def _apply_changes(
+    workspace_id: int, changes: dict[str, object], timezone: str | None
+) -> None:
     async with in_transaction(CONNECTION) as conn:
         # Locking the row makes concurrent recordUsage calls wait, so none dates its events
         # in the old zone after the rebuild.
-        locked = await Workspace.filter(id=workspace.id).using_db(conn).select_for_update().get()
+        locked = await Workspace.filter(id=workspace_id).using_db(conn).select_for_update().get()
         rezoned = timezone is not None and timezone != locked.timezone
         if changes:
             await (
-                Workspace.filter(id=workspace.id)
+                Workspace.filter(id=workspace_id)
                 .using_db(conn)
                 .update(**changes, updated_at=v.utcnow())
             )
         if rezoned and timezone is not None:
-            await relocalize(conn, workspace.id, timezone)
-            await rebuild_rollup(conn, workspace.id, timezone)
-    return await Workspace.get(id=workspace.id)
+            await relocalize(conn, workspace_id, timezone)
+            await rebuild_rollup(conn, workspace_id, timezone)

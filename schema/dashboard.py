@@ -16,6 +16,7 @@ from resolvers.health import TileStatus, ratio, remaining, status, to_decimal
 from schema.context import Info
 from schema.pagination import Connection, build_connection, given
 from schema.resources import Assistant
+from schema.scalars import BigInt
 from schema.usage import Conversation
 
 
@@ -36,8 +37,8 @@ class SlotUsage:
 @strawberry.type
 class UsageSummary:
     credits_used: decimal.Decimal
-    messages: int
-    conversations: int
+    messages: BigInt
+    conversations: BigInt
     chatbots_used: SlotUsage
     team_members_used: SlotUsage
 
@@ -103,15 +104,15 @@ class PlanTile:
 class DailyBurnPoint:
     date: dt.date
     credits: decimal.Decimal
-    messages: int
-    conversations: int
+    messages: BigInt
+    conversations: BigInt
 
 
 @strawberry.type
 class AssistantUsage:
     assistant: Assistant
-    conversations: int
-    messages: int
+    conversations: BigInt
+    messages: BigInt
     credits: decimal.Decimal
     share: float = strawberry.field(
         description="This assistant's part of the ranking metric's total, 0 to 1."
@@ -121,7 +122,7 @@ class AssistantUsage:
 @strawberry.type
 class ChannelShare:
     channel: Channel
-    conversations: int
+    conversations: BigInt
     share: float = strawberry.field(description="0 to 1; the shares of one answer sum to 1.")
 
 
@@ -167,8 +168,8 @@ class Usage:
         s = await dashboard.summary(info.context, self.scope)
         return UsageSummary(
             credits_used=to_decimal(s.credits_used),
-            messages=s.messages,
-            conversations=s.conversations,
+            messages=BigInt(s.messages),
+            conversations=BigInt(s.conversations),
             chatbots_used=SlotUsage(used=s.chatbots_used, available=s.chatbots_available),
             team_members_used=SlotUsage(
                 used=s.team_members_used, available=s.team_members_available
@@ -185,8 +186,8 @@ class Usage:
             DailyBurnPoint(
                 date=p.day,
                 credits=to_decimal(p.credits),
-                messages=p.messages,
-                conversations=p.conversations,
+                messages=BigInt(p.messages),
+                conversations=BigInt(p.conversations),
             )
             for p in await dashboard.daily_burn(info.context, self.scope)
         ]
@@ -199,8 +200,8 @@ class Usage:
         return [
             AssistantUsage(
                 assistant=Assistant.from_row(f.assistant),
-                conversations=f.conversations,
-                messages=f.messages,
+                conversations=BigInt(f.conversations),
+                messages=BigInt(f.messages),
                 credits=to_decimal(f.credits),
                 share=_float(f.share),
             )
@@ -210,7 +211,9 @@ class Usage:
     @strawberry.field
     async def by_channel(self, info: Info) -> list[ChannelShare]:
         return [
-            ChannelShare(channel=c.channel, conversations=c.conversations, share=_float(c.share))
+            ChannelShare(
+                channel=c.channel, conversations=BigInt(c.conversations), share=_float(c.share)
+            )
             for c in await dashboard.by_channel(info.context, self.scope)
         ]
 

@@ -1,52 +1,20 @@
-"""The contract's scalars, strict: DateTime needs a UTC offset, Decimal must be finite."""
+"""The contract's scalars. Inputs are parsed in their one accepted form and within the
+bounds (resolvers/forms.py); counts that may pass 32 bits are BigInt."""
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
-from typing import Any
+from typing import Any, NewType
 
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
-
-def _parse_datetime(value: Any) -> dt.datetime:
-    if not isinstance(value, str):
-        raise ValueError("DateTime must be an ISO 8601 string with a UTC offset")
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an ISO 8601 date-time") from None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise ValueError(
-            f"{value!r} has no UTC offset: send e.g. '2026-11-22T09:30:00+00:00' or '...Z'"
-        )
-    return parsed.astimezone(dt.UTC)
+from resolvers.forms import parse_date, parse_datetime, parse_decimal
 
 
 def _serialize_datetime(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat()
-
-
-def _parse_date(value: Any) -> dt.date:
-    if not isinstance(value, str) or len(value) != 10:
-        raise ValueError(f"{value!r} is not a date: send YYYY-MM-DD")
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a valid date: send YYYY-MM-DD") from None
-
-
-def _parse_decimal(value: Any) -> decimal.Decimal:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ValueError('Decimal must be sent as a string such as "12.5"')
-    try:
-        parsed = decimal.Decimal(str(value).strip())
-    except decimal.InvalidOperation:
-        raise ValueError(f"{value!r} is not a decimal number") from None
-    if not parsed.is_finite():
-        raise ValueError(f"{value!r} is not a finite number")
-    return parsed
 
 
 def _serialize_decimal(value: decimal.Decimal) -> str:
@@ -57,7 +25,7 @@ DateTime = ScalarDefinition(
     name="DateTime",
     description='An instant, ISO 8601 with a UTC offset: "2026-11-22T09:30:00+00:00".',
     serialize=_serialize_datetime,
-    parse_value=_parse_datetime,
+    parse_value=parse_datetime,
     parse_literal=None,
     specified_by_url=None,
 )
@@ -65,7 +33,7 @@ Date = ScalarDefinition(
     name="Date",
     description='A calendar date, ISO 8601: "2026-11-22".',
     serialize=lambda value: value.isoformat(),
-    parse_value=_parse_date,
+    parse_value=parse_date,
     parse_literal=None,
     specified_by_url=None,
 )
@@ -73,7 +41,31 @@ Decimal = ScalarDefinition(
     name="Decimal",
     description='An exact decimal number, sent as a JSON string such as "12.5".',
     serialize=_serialize_decimal,
-    parse_value=_parse_decimal,
+    parse_value=parse_decimal,
+    parse_literal=None,
+    specified_by_url=None,
+)
+
+
+def _serialize_bigint(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"BigInt cannot represent {value!r}")
+    return value
+
+
+def _parse_bigint(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("BigInt is a JSON integer")
+    return value
+
+
+BigInt = NewType("BigInt", int)
+
+BigIntDefinition = ScalarDefinition(
+    name="BigInt",
+    description="An integer that may exceed 32 bits; a JSON number (exact up to 2^53).",
+    serialize=_serialize_bigint,
+    parse_value=_parse_bigint,
     parse_literal=None,
     specified_by_url=None,
 )
@@ -82,6 +74,7 @@ SCALAR_OVERRIDES: dict[object, Any] = {
     dt.datetime: DateTime,
     dt.date: Date,
     decimal.Decimal: Decimal,
+    BigInt: BigIntDefinition,
 }
 
 ID = strawberry.ID

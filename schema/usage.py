@@ -16,6 +16,7 @@ from resolvers.ids import to_global_id
 from schema.context import Info
 from schema.inputs import RecordUsageInput
 from schema.node import Node
+from schema.scalars import BigInt
 
 if TYPE_CHECKING:
     from schema.resources import Assistant
@@ -45,7 +46,7 @@ class Conversation(Node):
     )
     type: ConversationType
     channel: Channel
-    messages: int
+    messages: BigInt
     started_at: dt.datetime
     last_activity_at: dt.datetime
     ended_at: dt.datetime | None
@@ -60,7 +61,7 @@ class Conversation(Node):
             when=row.last_activity_at,
             type=ConversationType(row.type),
             channel=Channel(row.channel),
-            messages=row.messages,
+            messages=BigInt(row.messages),
             started_at=row.started_at,
             last_activity_at=row.last_activity_at,
             ended_at=row.ended_at,

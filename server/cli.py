@@ -18,7 +18,7 @@ from uvicorn.supervisors import Multiprocess
 
 from models import Workspace
 from models.enums import Scope
-from resolvers.ids import decode_id
+from resolvers.ids import decode_key
 from server import db, migration_report
 from server.auth import create_key, list_keys, revoke_key
 from server.budgets import RedisUrlError, check_redis_url
@@ -55,7 +55,7 @@ def cmd_migrate(_: argparse.Namespace) -> None:
 
 
 def _workspace_pk(raw: str) -> int:
-    pk = int(raw) if raw.isdigit() else decode_id(raw, "Workspace")
+    pk = decode_key(raw, "Workspace")
     if pk is None:
         raise CommandError(f"--workspace {raw!r} is not a workspace id")
     return pk

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,9 +26,13 @@ class Api:
         headers = dict(self.headers)
         if self.key is not None:
             headers["Authorization"] = f"Bearer {self.key}"
-        response = await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-        )
+        payload = {"query": query, "variables": variables or {}}
+        try:
+            encoded = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: JSON can still escape it
+            encoded = json.dumps(payload).encode("ascii")
+        headers["Content-Type"] = "application/json"
+        response = await self.http.post("/graphql", content=encoded, headers=headers)
         assert response.status_code in (200, 400), response.text
         body: dict[str, Any] = response.json()
         return body

@@ -31,6 +31,15 @@ def burnrate(
     )
 
 
+def assert_one_line_failure(result: subprocess.CompletedProcess[str], needle: str) -> None:
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("burnrate: ")
+    assert needle in lines[0]
+    assert "Traceback" not in result.stderr
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

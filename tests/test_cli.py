@@ -16,16 +16,14 @@ from models import ApiKey
 from server.auth import hash_secret
 from tests import world
 from tests.api import Api
-from tests.processes import BURNRATE, ROOT, burnrate, free_port, wait_ready
-
-
-def assert_one_line_failure(result: subprocess.CompletedProcess[str], needle: str) -> None:
-    assert result.returncode != 0
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("burnrate: ")
-    assert needle in lines[0]
-    assert "Traceback" not in result.stderr
+from tests.processes import (
+    BURNRATE,
+    ROOT,
+    assert_one_line_failure,
+    burnrate,
+    free_port,
+    wait_ready,
+)
 
 
 def test_migrate_is_safe_to_repeat(tmp_sqlite: str) -> None:
