@@ -2,7 +2,7 @@
 
 A call is a live PHONE conversation; it is active at t when started_at ≤ t < its end, or
 t = started_at, its end being ended_at (or started_at when ended_at is not after it), or
-last_activity_at when no end was sent. The sweep itself is resolvers.health.peak_concurrency."""
+last_activity_at when no end was sent. The sweep itself is models.rules.health.peak_concurrency."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from models.rules.tz import local_date, zone
 from models.sql import as_datetime, execute, in_list, insert_rows, is_postgres, query
-from models.tz import local_date, zone
 
 ALL_ASSISTANTS = 0
 
@@ -42,7 +42,7 @@ async def refresh_call_peaks(
     conn: BaseDBAsyncClient, workspace_id: int, tz: str, days: Iterable[date] | None = None
 ) -> None:
     """Recompute the peaks of these local days (all days with calls when None)."""
-    from resolvers.health import Call, peak_concurrency
+    from models.rules.health import Call, peak_concurrency
 
     wanted = sorted(set(days)) if days is not None else None
     if wanted == []:

@@ -27,6 +27,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models.calls import call_days, call_end, refresh_call_peaks
+from models.rules.tz import local_date
 from models.sql import (
     as_date,
     as_datetime,
@@ -38,7 +39,6 @@ from models.sql import (
     update_rows,
     utc,
 )
-from models.tz import local_date
 
 CONNECTION = "default"
 _MAX_ATTEMPTS = 4

@@ -6,8 +6,8 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from models.rules.tz import local_date
 from models.sql import as_date, as_datetime, execute, execute_many, query
-from models.tz import local_date
 
 _PAGE = 5000
 

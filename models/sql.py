@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+T = TypeVar("T")
+
+#: The name of Burnrate's one database connection in Tortoise's configuration.
+CONNECTION = "default"
+
+
+def connection() -> BaseDBAsyncClient:
+    """The connection (pool) outside any transaction."""
+    client: BaseDBAsyncClient = connections.get(CONNECTION)
+    return client
+
+
+def transaction() -> Any:
+    """`async with transaction() as conn:` one transaction on Burnrate's connection."""
+    return in_transaction(CONNECTION)
 
 
 def is_postgres(conn: BaseDBAsyncClient) -> bool:
@@ -30,8 +48,14 @@ def row_values(count: int, width: int) -> str:
     return ", ".join([one] * count)
 
 
-#: Rows per statement on SQLite (its limit is 32,766 parameters).
+#: Rows (or keys) per statement on SQLite, whose limit is 32,766 parameters.
 SQLITE_CHUNK = 2000
+
+
+def chunks(items: Sequence[T], size: int = SQLITE_CHUNK) -> Iterator[Sequence[T]]:
+    """The items in consecutive slices of at most `size`."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _unnest(

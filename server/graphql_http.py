@@ -281,7 +281,9 @@ class GraphQLEndpoint:
         async def known() -> Principal | None:
             return principal
 
-        context = Context(request_id=request.state.request_id, authenticate=known)
+        context = Context(
+            request_id=request.state.request_id, authenticate=known, settings=self.config
+        )
         result = await schema.execute(
             params.query,
             variable_values=params.variables,

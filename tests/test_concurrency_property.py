@@ -10,8 +10,8 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from resolvers.days import days_bounds
-from resolvers.health import Call, peak_concurrency
+from models.rules.days import days_bounds
+from models.rules.health import Call, peak_concurrency
 from tests import world
 from tests.api import Api
 

@@ -15,8 +15,9 @@ from models import (
     UsageEvent,
     Workspace,
 )
-from models.enums import Channel, Scope
+from models.rules.enums import Channel, Scope
 from server.demo import DEMO_NAME, load_demo
+from server.settings import settings
 from tests.api import Api
 from tests.rollups import ledger_rollup, stored_rollup
 
@@ -26,7 +27,7 @@ TILES = """query($id: ID!) { workspace(id: $id) { usage {
 
 async def test_demo_loads_once_a_realistic_workspace_in_every_band(api: Api) -> None:
     steps: list[tuple[int, int]] = []
-    result = await load_demo(progress=lambda done, total: steps.append((done, total)))
+    result = await load_demo(settings, progress=lambda done, total: steps.append((done, total)))
     assert result.loaded
     assert steps[-1][0] == steps[-1][1] == result.events > 30_000
 
@@ -67,7 +68,7 @@ async def test_demo_loads_once_a_realistic_workspace_in_every_band(api: Api) -> 
     assert len(usage["byChannel"]) == 7
     assert all(point["conversations"] > 0 for point in usage["dailyBurn"][:-1])
 
-    again = await load_demo()
+    again = await load_demo(settings)
     assert (again.loaded, again.workspace_id) == (False, workspace.id)
     assert await UsageEvent.all().count() == result.events
     assert await Workspace.all().count() == 1
