@@ -85,6 +85,10 @@ class UsageEvent(Model):
     credits = fields.BigIntField(default=0)
     text_queries = fields.BigIntField(default=0)
     voice_minutes = fields.BigIntField(default=0)
+    #: The endedAt this event sent (part of what its idempotency key names).
+    ended_at = fields.DatetimeField(null=True)
+    #: False for events stored before endedAt was kept per event: theirs is not compared.
+    ended_at_known = fields.BooleanField(default=True, db_default=False)
 
     workspace_id: int
     conversation_id: int
