@@ -14,6 +14,10 @@ batches (any error answer), batch p50/p99/max, and every `--step` events the rat
 times of the last 20 batches, to show whether a batch's cost grows with what is stored.
 With `--profile` it also samples PostgreSQL's `pg_stat_activity` (wait events, transaction
 ages) and has PostgreSQL log statements slower than 500 ms (bench/pgprofile.py).
+When the server runs without autovacuum (this machine's PostgreSQL has `autovacuum = off`),
+the tables keep every dead row version and the statistics they had when empty; the harness
+then does autovacuum's work itself, `VACUUM (ANALYZE)` of the written tables every
+`--vacuum` seconds (0: never), and says so.
 It creates (and drops first) the database `burnrate_ingest_load`.
 """
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -32,6 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +64,8 @@ ASSISTANTS = 20
 CONTACTS = 5000
 #: Batch times are summarised over this many of the latest batches at every step.
 WINDOW = 20
+#: The tables a write changes, vacuumed when autovacuum is off.
+WRITTEN = ["contact", "conversation", "usage_event", "daily_usage", "call_peak"]
 RECORD = "mutation($i: RecordUsageInput!) { recordUsage(input: $i) { accepted duplicates } }"
 
 
@@ -110,7 +118,28 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else 0.0
 
 
-async def load(clients: int, total: int, step: int, spread: str, profile: bool) -> list[str]:
+async def autovacuum_is_on() -> bool:
+    conn = await asyncpg.connect(SERVER)
+    try:
+        return bool(await conn.fetchval("SELECT current_setting('autovacuum') = 'on'"))
+    finally:
+        await conn.close()
+
+
+async def vacuum_every(seconds: float) -> None:
+    """What autovacuum would do: reclaim dead row versions, refresh the planner's statistics."""
+    conn = await asyncpg.connect(SERVER.rsplit("/", 1)[0] + f"/{DATABASE}")
+    try:
+        while True:
+            await asyncio.sleep(seconds)
+            await conn.execute(f"VACUUM (ANALYZE) {', '.join(WRITTEN)}")
+    finally:
+        await conn.close()
+
+
+async def load(
+    clients: int, total: int, step: int, spread: str, profile: bool, vacuum: float
+) -> list[str]:
     url = await fresh_database(DATABASE)
     if profile:
         await log_slow_statements(SERVER, DATABASE, 500)
@@ -158,9 +187,14 @@ async def load(clients: int, total: int, step: int, spread: str, profile: bool) 
 
         if profile:
             sampler.start()
+        vacuuming = asyncio.create_task(vacuum_every(vacuum)) if vacuum else None
         await asyncio.gather(*(client() for _ in range(clients)))
         took = time.perf_counter() - began
         print(file=sys.stderr)
+        if vacuuming is not None:
+            vacuuming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await vacuuming
     finally:
         await sampler.stop()
         server.terminate()
@@ -168,6 +202,8 @@ async def load(clients: int, total: int, step: int, spread: str, profile: bool) 
         await api.client.aclose()
         await db.close()
     lines = _report(clients, total, spread, took, batches, step)
+    if vacuum:
+        lines.insert(1, f"(autovacuum is off on this server: VACUUM (ANALYZE) every {vacuum:g} s)")
     if profile:
         lines += ["", "Wait events sampled every 0.1 s, by events stored:"]
         for phase, samples in sampler.by_phase.items():
@@ -226,9 +262,14 @@ def _report(
     return lines
 
 
-async def main(clients: list[int], total: int, step: int, spread: str, profile: bool) -> None:
+async def main(
+    clients: list[int], total: int, step: int, spread: str, profile: bool, vacuum: float
+) -> None:
+    if await autovacuum_is_on():
+        vacuum = 0
     for n in clients:
-        print("\n".join(await load(n, total, step, spread, profile)), end="\n\n", flush=True)
+        lines = await load(n, total, step, spread, profile, vacuum)
+        print("\n".join(lines), end="\n\n", flush=True)
 
 
 if __name__ == "__main__":
@@ -240,7 +281,11 @@ if __name__ == "__main__":
         "--spread", choices=["event", "conversation"], default="event",
         help="random time per event (FINDINGS.md) or per conversation",
     )  # fmt: skip
+    parser.add_argument(
+        "--vacuum", type=float, default=15.0,
+        help="seconds between VACUUM (ANALYZE) runs when the server's autovacuum is off",
+    )  # fmt: skip
     parser.add_argument("--profile", action="store_true", help="sample waits, log slow SQL")
     args = parser.parse_args()
     counts = [int(c) for c in args.clients.split(",")]
-    asyncio.run(main(counts, args.events, args.step, args.spread, args.profile))
+    asyncio.run(main(counts, args.events, args.step, args.spread, args.profile, args.vacuum))

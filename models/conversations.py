@@ -10,6 +10,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from models.calls import CallShape, call_shape
 from models.events import EventProblem, EventRecord
 from models.sql import as_date, as_datetime, insert_rows, is_postgres, select_in, update_rows, utc
 from models.tz import local_date
@@ -20,12 +21,14 @@ CONVERSATION_COLUMNS = [
     ("started_at", "timestamptz"), ("start_local_date", "date"),
     ("last_activity_at", "timestamptz"), ("last_local_date", "date"),
     ("ended_at", "timestamptz"), ("messages", "bigint"),
+    ("call_start_slot", "bigint"), ("call_end_slot", "bigint"),
 ]  # fmt: skip
 #: What a new event can change on its conversation; the row's id comes last.
 CONVERSATION_UPDATES = [
     ("started_at", "timestamptz"), ("start_local_date", "date"),
     ("last_activity_at", "timestamptz"), ("last_local_date", "date"),
-    ("ended_at", "timestamptz"), ("messages", "bigint"), ("id", "bigint"),
+    ("ended_at", "timestamptz"), ("messages", "bigint"),
+    ("call_start_slot", "bigint"), ("call_end_slot", "bigint"), ("id", "bigint"),
 ]  # fmt: skip
 
 
@@ -40,6 +43,8 @@ class ConversationState:
     messages: int
     created_now: bool
     attributes: dict[str, Any] = field(default_factory=dict)
+    #: Where a live call's edges are in the daily peaks (models.calls); None otherwise.
+    call_slots: tuple[int | None, int | None] = (None, None)
 
     def values(self) -> tuple[Any, ...]:
         return (
@@ -49,18 +54,23 @@ class ConversationState:
             self.last_local_date,
             self.ended_at,
             self.messages,
+            *self.call_slots,
         )
 
     def utc_values(self) -> tuple[Any, ...]:
         """`values()` as written (instants in UTC), then the row's id: CONVERSATION_UPDATES."""
         ended = utc(self.ended_at) if self.ended_at is not None else None
         return (utc(self.started_at), self.start_local_date, utc(self.last_activity_at),
-                self.last_local_date, ended, self.messages, self.id)  # fmt: skip
+                self.last_local_date, ended, self.messages, *self.call_slots,
+                self.id)  # fmt: skip
 
     @property
     def is_call(self) -> bool:
         """A live PHONE conversation: it counts towards the concurrent-calls peaks."""
         return self.attributes["channel"] == "PHONE" and not self.attributes["playground"]
+
+    def call_shape(self, tz: str) -> CallShape:
+        return call_shape(self.started_at, self.ended_at, self.last_activity_at, tz)
 
     def apply(self, fresh: list[EventRecord], tz: str) -> None:
         """The aggregates after these new events (a conversation created now starts empty)."""
@@ -79,6 +89,7 @@ class ConversationState:
             self.messages += messages
         self.start_local_date = local_date(self.started_at, tz)
         self.last_local_date = local_date(self.last_activity_at, tz)
+        self.call_slots = self.call_shape(tz).slots if self.is_call else (None, None)
         self.created_now = False
 
 
@@ -142,11 +153,14 @@ async def lock_conversations(
         started = min(e.occurred_at for e in batch)
         last = max(e.occurred_at for e in batch)
         ended = [e.ended_at for e in batch if e.ended_at is not None]
+        end = max(ended) if ended else None
+        is_call = first.channel == "PHONE" and not first.playground
+        slots = call_shape(started, end, last, tz).slots if is_call else (None, None)
         rows.append((
             workspace_id, key, first.channel, first.type, first.assistant_id,
             contact_ids[first.contact_external_id], first.playground,
             utc(started), local_date(started, tz), utc(last), local_date(last, tz),
-            utc(max(ended)) if ended else None, sum(e.messages for e in batch),
+            utc(end) if end else None, sum(e.messages for e in batch), *slots,
         ))  # fmt: skip
     inserted = await insert_rows(
         conn,
@@ -162,7 +176,8 @@ async def lock_conversations(
         conn,
         'SELECT "id", "external_id", "channel", "type", "assistant_id", "contact_id", '
         '"playground", "started_at", "start_local_date", "last_activity_at", "ended_at", '
-        '"messages" FROM "conversation" WHERE "workspace_id" = ?',
+        '"messages", "call_start_slot", "call_end_slot" FROM "conversation" '
+        'WHERE "workspace_id" = ?',
         [workspace_id],
         '"external_id"',
         keys,
@@ -199,8 +214,13 @@ async def lock_conversations(
             messages=int(row["messages"]),
             created_now=key in created,
             attributes=stored,
+            call_slots=(_maybe_int(row["call_start_slot"]), _maybe_int(row["call_end_slot"])),
         )
     return states, problems
+
+
+def _maybe_int(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def ended_before_start(event: EventRecord, started: datetime) -> EventProblem:

@@ -1,20 +1,38 @@
-"""Recording usage events: ledger, conversations and rollup in one transaction.
+"""Recording usage events: ledger, conversations, call peaks and rollup in one transaction.
 
-The order of statements is what makes concurrent retries safe:
+The statements, in order, and why each is where it is:
 
-1. contacts and conversations are inserted with ON CONFLICT DO NOTHING, then the
-   conversation rows are read back (locked FOR UPDATE on PostgreSQL), so everything
-   after this point is serialized per conversation;
-2. events are inserted with ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
-   RETURNING their key: the unique index, not an earlier read, decides what is new. The
-   keys that were not new are then read back and compared with what was sent: a key names
-   one event forever, so other content is bad input (models.events);
-3. only the new events are folded into their conversations and into `daily_usage`
-   (increment upserts), including moving "conversations started" when an early
-   event moves a conversation's start to another local day.
+1. `SET LOCAL plan_cache_mode` (PostgreSQL): custom plans for this transaction's writes.
+2. The workspace row FOR SHARE (its time zone): a concurrent time-zone change waits.
+3. Contacts: the known ones read, the missing ones inserted (ON CONFLICT DO NOTHING).
+4. Conversations: the new ones inserted (ON CONFLICT DO NOTHING), then all of the batch's
+   read back FOR UPDATE in key order: from here on, writers of one conversation take turns.
+   Events that disagree with their conversation are collected (not raised yet).
+5. Events: inserted with ON CONFLICT (workspace_id, idempotency_key) DO NOTHING RETURNING
+   their key: the unique index, not an earlier read, decides what is new. The keys that were
+   not new are read back and compared with what was sent (models.events): a key names one
+   event forever. For a key a concurrent writer inserted, the insert waited for its commit,
+   so this later statement sees the winner's content. Any disagreement raises StoredConflict
+   now, and the transaction rolls back.
+6. Conversations: one UPDATE of the aggregates (and call slots) the new events changed.
 
-Rows are always written in sorted key order so concurrent batches lock in the same
-order, and a deadlock or serialization failure retries the whole transaction.
+Up to here the rows written or locked are those the batch names (its contacts,
+conversations and events): writers of one workspace wait for each other only when they name
+the same ones, however long this part takes. What follows are rows that many writers share;
+their locks are held until COMMIT, so they come last, each set in key order (no deadlocks),
+and nothing slow comes after them:
+
+7. Call peaks (models.calls): the rows of the days whose calls changed, missing ones
+   inserted, then all locked (SELECT … FOR UPDATE in (day, assistant) order); then the
+   calls with an edge in the changed slots; then one UPDATE of the days' peaks. Only
+   writers of the same day wait for each other.
+8. The daily rollup: increment upserts in key order.
+9. COMMIT.
+
+Two additions planned inside this transaction belong at the end too (docs/decisions.md):
+the per-workspace version bump, the one row every writer of a workspace shares, as the last
+write before COMMIT; and the alert evaluation right after it, whose reads then see every
+earlier writer's figures. A deadlock or serialization failure retries the whole transaction.
 """
 
 from __future__ import annotations
@@ -27,7 +45,7 @@ from datetime import date
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models.calls import call_days, call_end, refresh_call_peaks
+from models.calls import CallChanges, apply_call_changes
 from models.conversations import (
     CONVERSATION_UPDATES,
     ConversationState,
@@ -147,8 +165,7 @@ async def _fold(
         new_by_conversation[event.conversation_external_id].append(event)
 
     deltas: dict[RollupKey, RollupDelta] = defaultdict(RollupDelta)
-    #: Local days on which a call that changed was, or is now, active.
-    call_changed: set[date] = set()
+    calls = CallChanges()
     updates: list[tuple[object, ...]] = []
     for key, state in sorted(states.items()):
         fresh = new_by_conversation.get(key, [])
@@ -157,13 +174,12 @@ async def _fold(
         # As stored: for a conversation this batch created, the row the insert wrote from
         # the batch's events, so it needs no UPDATE unless some of them were duplicates.
         before = state.values()
-        if state.is_call and not state.created_now:
-            call_changed |= _call_days(state, tz)
+        shape = state.call_shape(tz) if state.is_call and not state.created_now else None
         old_start_day = None if state.created_now else state.start_local_date
         old_last_day = None if state.created_now else state.last_local_date
         state.apply(fresh, tz)
         if state.is_call:
-            call_changed |= _call_days(state, tz)
+            calls.add(int(state.attributes["assistant_id"]), shape, state.call_shape(tz))
         if state.values() != before:
             updates.append(state.utc_values())
         if state.attributes["playground"]:
@@ -182,10 +198,7 @@ async def _fold(
             deltas[(state.last_local_date, assistant_id, channel)].conversations_last_active += 1
 
     await update_rows(conn, "conversation", CONVERSATION_UPDATES, updates)
+    # The contended rows come last, each set in key order: the days of the call peaks,
+    # then the rollup. Their locks are held until COMMIT, so nothing slow follows them.
+    await apply_call_changes(conn, workspace_id, calls)
     await add_to_rollup(conn, workspace_id, deltas)
-    await refresh_call_peaks(conn, workspace_id, tz, call_changed)
-
-
-def _call_days(state: ConversationState, tz: str) -> set[date]:
-    ends = call_end(state.started_at, state.ended_at, state.last_activity_at)
-    return call_days(state.started_at, ends, tz)

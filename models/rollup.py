@@ -70,10 +70,10 @@ async def relocalize(conn: BaseDBAsyncClient, workspace_id: int, tz: str) -> Non
 
 async def rebuild_rollup(conn: BaseDBAsyncClient, workspace_id: int, tz: str) -> None:
     """Replace the workspace's rollup and call peaks with ones recomputed from the ledger."""
-    from models.calls import refresh_call_peaks
+    from models.calls import rebuild_call_peaks
 
     await rebuild_daily_usage(conn, workspace_id)
-    await refresh_call_peaks(conn, workspace_id, tz)
+    await rebuild_call_peaks(conn, workspace_id, tz)
 
 
 async def rebuild_daily_usage(conn: BaseDBAsyncClient, workspace_id: int) -> None:
