@@ -111,6 +111,26 @@ def in_list(
     return f"{column} IN ({', '.join('?' * len(keys))})", list(keys)
 
 
+async def select_in(
+    conn: BaseDBAsyncClient,
+    sql: str,
+    values: list[Any],
+    column: str,
+    keys: Sequence[Any],
+    suffix: str = "",
+    kind: str = "text",
+) -> list[dict[str, Any]]:
+    """`sql AND column IN keys suffix`: one statement on PostgreSQL, chunks on SQLite."""
+    found: list[dict[str, Any]] = []
+    chunks = [keys] if is_postgres(conn) else [
+        keys[start : start + SQLITE_CHUNK] for start in range(0, len(keys), SQLITE_CHUNK)
+    ]  # fmt: skip
+    for chunk in chunks:
+        condition, keyed = in_list(conn, column, chunk, kind)
+        found += await query(conn, f"{sql} AND {condition}{suffix}", [*values, *keyed])
+    return found
+
+
 async def query(
     conn: BaseDBAsyncClient, sql: str, values: Sequence[Any] = ()
 ) -> list[dict[str, Any]]:

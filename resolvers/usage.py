@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from models import Assistant, Conversation
 from models.enums import Channel, ConversationType
+from models.events import differing_fields, key_problem
 from models.ledger import (
-    ConversationConflict,
     EventProblem,
     EventRecord,
     RecordOutcome,
+    StoredConflict,
     record_events,
 )
 from models.sql import is_out_of_range
@@ -49,7 +50,7 @@ async def record_usage(
         raise _batch_error(problems, len(events))
     try:
         return await record_events(workspace.id, records)
-    except ConversationConflict as conflict:
+    except StoredConflict as conflict:
         raise _batch_error(conflict.problems, len(events)) from None
     except Exception as exc:
         if is_out_of_range(exc):
@@ -75,11 +76,17 @@ async def _validate(
     now = v.utcnow()
     records: list[EventRecord] = []
     first_of: dict[str, EventRecord] = {}
+    first_with_key: dict[str, EventRecord] = {}
     for index, event in enumerate(events):
         try:
             record = _record(index, event, assistant_ids[event.assistant_id], known, now)
         except v.FieldProblem as problem:
             problems.append(EventProblem(index, problem.field, problem.message))
+            continue
+        same_key = first_with_key.setdefault(record.idempotency_key, record)
+        differ = differing_fields(same_key, record)
+        if differ:
+            problems.append(key_problem(record, differ, f"events[{same_key.index}]"))
             continue
         first = first_of.setdefault(record.conversation_external_id, record)
         disagreement = _disagreement(first, record)
