@@ -7,7 +7,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0004_call_peaks')]
+    dependencies = [('models', '0005_exact_rollup')]
 
     initial = False
 

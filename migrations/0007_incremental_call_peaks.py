@@ -26,7 +26,7 @@ async def room_for_updates(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0005_event_ended_at')]
+    dependencies = [('models', '0006_event_ended_at')]
 
     initial = False
 
