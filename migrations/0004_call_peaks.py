@@ -4,13 +4,8 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 async def fill_call_peaks(apps, schema_editor):
-    """The daily call peaks of every workspace, from its conversations."""
-    from models.calls import refresh_call_peaks
-    from models.sql import query
-
-    conn = schema_editor.client
-    for row in await query(conn, 'SELECT "id", "timezone" FROM "workspace"'):
-        await refresh_call_peaks(conn, int(row["id"]), str(row["timezone"]))
+    """Nothing: 0006 fills the peaks, once the columns their upkeep needs exist (the code
+    that filled them here needs those columns now)."""
 
 
 class Migration(migrations.Migration):

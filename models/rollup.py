@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models.rules.tz import local_date
-from models.sql import as_date, as_datetime, execute, execute_many, query
+from models.sql import as_date, as_datetime, execute, execute_many, insert_rows, query
+
+if TYPE_CHECKING:
+    from models.events import EventRecord
 
 _PAGE = 5000
 
@@ -65,10 +70,10 @@ async def relocalize(conn: BaseDBAsyncClient, workspace_id: int, tz: str) -> Non
 
 async def rebuild_rollup(conn: BaseDBAsyncClient, workspace_id: int, tz: str) -> None:
     """Replace the workspace's rollup and call peaks with ones recomputed from the ledger."""
-    from models.calls import refresh_call_peaks
+    from models.calls import rebuild_call_peaks
 
     await rebuild_daily_usage(conn, workspace_id)
-    await refresh_call_peaks(conn, workspace_id, tz)
+    await rebuild_call_peaks(conn, workspace_id, tz)
 
 
 async def rebuild_daily_usage(conn: BaseDBAsyncClient, workspace_id: int) -> None:
@@ -80,4 +85,59 @@ async def rebuild_daily_usage(conn: BaseDBAsyncClient, workspace_id: int) -> Non
         '"credits", "messages", "conversations_started", "text_queries", "voice_minutes", '
         '"conversations_last_active") ' + LEDGER_ROLLUP_SELECT,
         ledger_rollup_values(workspace_id),
+    )
+
+
+RollupKey = tuple[date, int, str]  # (local_date, assistant_id, channel)
+
+ROLLUP_COLUMNS = [
+    ("workspace_id", "int"), ("local_date", "date"), ("assistant_id", "int"),
+    ("channel", "text"), ("credits", "bigint"), ("messages", "bigint"),
+    ("conversations_started", "bigint"), ("text_queries", "bigint"),
+    ("voice_minutes", "bigint"), ("conversations_last_active", "bigint"),
+]  # fmt: skip
+
+
+@dataclass
+class RollupDelta:
+    credits: int = 0
+    messages: int = 0
+    conversations_started: int = 0
+    conversations_last_active: int = 0
+    text_queries: int = 0
+    voice_minutes: int = 0
+
+    def add_event(self, event: EventRecord) -> None:
+        self.credits += event.credits
+        self.messages += event.messages
+        self.text_queries += event.text_queries
+        self.voice_minutes += event.voice_minutes
+
+
+async def add_to_rollup(
+    conn: BaseDBAsyncClient, workspace_id: int, deltas: dict[RollupKey, RollupDelta]
+) -> None:
+    """Increment-upsert the rollup rows, in key order so concurrent writers never deadlock.
+
+    A key with an all-zero delta is written too: a rollup row exists exactly where the ledger
+    has a live event, as a recomputation from the ledger would have it."""
+    rows = [
+        (workspace_id, day, assistant_id, channel, d.credits, d.messages,
+         d.conversations_started, d.text_queries, d.voice_minutes, d.conversations_last_active)
+        for (day, assistant_id, channel), d in sorted(deltas.items())
+    ]  # fmt: skip
+    await insert_rows(
+        conn,
+        "daily_usage",
+        ROLLUP_COLUMNS,
+        rows,
+        'ON CONFLICT ("workspace_id", "local_date", "assistant_id", "channel") DO UPDATE SET '
+        '"credits" = "daily_usage"."credits" + excluded."credits", '
+        '"messages" = "daily_usage"."messages" + excluded."messages", '
+        '"conversations_started" = "daily_usage"."conversations_started" '
+        '+ excluded."conversations_started", '
+        '"text_queries" = "daily_usage"."text_queries" + excluded."text_queries", '
+        '"voice_minutes" = "daily_usage"."voice_minutes" + excluded."voice_minutes", '
+        '"conversations_last_active" = "daily_usage"."conversations_last_active" '
+        '+ excluded."conversations_last_active"',
     )

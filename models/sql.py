@@ -52,8 +52,14 @@ def row_values(count: int, width: int) -> str:
 SQLITE_CHUNK = 2000
 
 
-def chunks(items: Sequence[T], size: int = SQLITE_CHUNK) -> Iterator[Sequence[T]]:
-    """The items in consecutive slices of at most `size`."""
+def chunks(
+    conn: BaseDBAsyncClient, items: Sequence[T], size: int = SQLITE_CHUNK
+) -> Iterator[Sequence[T]]:
+    """The items as one statement takes them: all at once on PostgreSQL (they travel as
+    arrays), in slices of at most `size` on SQLite."""
+    if is_postgres(conn):
+        yield items
+        return
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -90,8 +96,7 @@ async def insert_rows(
         source, by_column = _unnest(columns, rows)
         return await query(conn, f"{head}SELECT * FROM {source} {tail}", by_column)
     out: list[dict[str, Any]] = []
-    for start in range(0, len(rows), SQLITE_CHUNK):
-        chunk = rows[start : start + SQLITE_CHUNK]
+    for chunk in chunks(conn, rows):
         values = [v for row in chunk for v in row]
         out += await query(
             conn, f"{head}VALUES {row_values(len(chunk), len(columns))} {tail}", values
@@ -133,6 +138,23 @@ def in_list(
     if is_postgres(conn):
         return f"{column} = ANY(?::{kind}[])", [list(keys)]
     return f"{column} IN ({', '.join('?' * len(keys))})", list(keys)
+
+
+async def select_in(
+    conn: BaseDBAsyncClient,
+    sql: str,
+    values: list[Any],
+    column: str,
+    keys: Sequence[Any],
+    suffix: str = "",
+    kind: str = "text",
+) -> list[dict[str, Any]]:
+    """`sql AND column IN keys suffix`: one statement on PostgreSQL, chunks on SQLite."""
+    found: list[dict[str, Any]] = []
+    for chunk in chunks(conn, keys):
+        condition, keyed = in_list(conn, column, chunk, kind)
+        found += await query(conn, f"{sql} AND {condition}{suffix}", [*values, *keyed])
+    return found
 
 
 async def query(

@@ -49,6 +49,9 @@ class Conversation(Model):
     last_local_date = fields.DateField(null=True)
     ended_at = fields.DatetimeField(null=True)
     messages = fields.BigIntField(default=0)
+    #: For a live PHONE call, the slots of its start and end edges (models.calls).
+    call_start_slot = fields.BigIntField(null=True)
+    call_end_slot = fields.BigIntField(null=True)
 
     workspace_id: int
     assistant_id: int
@@ -60,7 +63,8 @@ class Conversation(Model):
         indexes = (
             ("workspace_id", "last_activity_at", "id"),
             ("workspace_id", "assistant_id", "last_activity_at", "id"),
-            ("workspace_id", "ended_at"),
+            ("workspace_id", "call_start_slot"),
+            ("workspace_id", "call_end_slot"),
         )
 
 
@@ -85,6 +89,10 @@ class UsageEvent(Model):
     credits = fields.BigIntField(default=0)
     text_queries = fields.BigIntField(default=0)
     voice_minutes = fields.BigIntField(default=0)
+    #: The endedAt this event sent (part of what its idempotency key names).
+    ended_at = fields.DatetimeField(null=True)
+    #: False for events stored before endedAt was kept per event: theirs is not compared.
+    ended_at_known = fields.BooleanField(default=True, db_default=False)
 
     workspace_id: int
     conversation_id: int
@@ -127,7 +135,8 @@ class DailyUsage(Model):
 class CallPeak(Model):
     """The most live PHONE calls active at one instant of a local day, for all assistants
     (assistant_id 0) and per assistant. A billing period is whole local days, so its peak
-    is the largest of its days': the concurrent-calls tile reads days, not calls."""
+    is the largest of its days': the concurrent-calls tile reads days, not calls. How it is
+    kept without re-reading the day's calls: models.calls."""
 
     id = fields.BigIntField(primary_key=True)
     workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
@@ -137,6 +146,10 @@ class CallPeak(Model):
     #: 0 for all assistants together.
     assistant_id = fields.IntField()
     peak = fields.IntField()
+    #: Calls active at the day's local midnight.
+    base = fields.IntField(default=0, db_default=0)
+    #: The day's 15-minute slots with call edges: JSON {number: [total, best]}.
+    slots = fields.TextField(default="{}", db_default="{}")
 
     workspace_id: int
 

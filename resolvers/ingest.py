@@ -10,11 +10,12 @@ from decimal import Decimal
 from typing import Protocol
 
 from models import Assistant, Workspace
+from models.events import differing_fields, key_problem
 from models.ledger import (
-    ConversationConflict,
     EventProblem,
     EventRecord,
     RecordOutcome,
+    StoredConflict,
     record_events,
 )
 from models.rules.enums import Channel, ConversationType
@@ -115,7 +116,7 @@ async def record_usage(
         raise _batch_error(problems, len(events))
     try:
         return await record_events(workspace.id, records)
-    except ConversationConflict as conflict:
+    except StoredConflict as conflict:
         raise _batch_error(conflict.problems, len(events)) from None
     except Exception as exc:
         if is_out_of_range(exc):
@@ -141,11 +142,17 @@ async def _validate(
     now = v.utcnow()
     records: list[EventRecord] = []
     first_of: dict[str, EventRecord] = {}
+    first_with_key: dict[str, EventRecord] = {}
     for index, event in enumerate(events):
         try:
             record = _record(checks, index, event, assistant_ids[event.assistant_id], known, now)
         except v.FieldProblem as problem:
             problems.append(EventProblem(index, problem.field, problem.message))
+            continue
+        same_key = first_with_key.setdefault(record.idempotency_key, record)
+        differ = differing_fields(same_key, record)
+        if differ:
+            problems.append(key_problem(record, differ, f"events[{same_key.index}]"))
             continue
         first = first_of.setdefault(record.conversation_external_id, record)
         disagreement = _disagreement(first, record)

@@ -12,7 +12,7 @@ import pytest
 
 from loaders.lookups import Lookups
 from models import Workspace
-from models.ledger import RollupDelta, add_to_rollup
+from models.rollup import RollupDelta, add_to_rollup
 from models.rules.days import billing_period, today_in
 from models.rules.enums import CreditType
 from models.rules.health import TileStatus

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from tests.api import Api
+
+T = TypeVar("T")
 
 UPSERT_PLAN = """
 mutation($input: PlanInput!) {
@@ -162,3 +165,10 @@ async def record(api: Api, workspace_id: str, events: list[dict[str, Any]]) -> d
     data = await api.ok(RECORD_USAGE, {"input": {"workspaceId": workspace_id, "events": events}})
     result: dict[str, Any] = data["recordUsage"]
     return result
+
+
+def as_retries(batches: list[list[T]], key: Callable[[T], Hashable]) -> list[list[T]]:
+    """A key names one event forever: an event drawn under a key already drawn (in any
+    batch) is sent as a retry of the first one, with its content."""
+    first: dict[Hashable, T] = {}
+    return [[first.setdefault(key(e), e) for e in batch] for batch in batches]
