@@ -9,6 +9,9 @@
   bad parameters, a syntax or validation error, variables that do not coerce) is 400 and has
   no `data` entry; anything that executed is 200. With `application/json`, every well-formed
   request is 200 and only a body that is not a GraphQL request is 400.
+- A request is authenticated from its headers before its body is read (server/gate.py):
+  without a valid key it is 401 `UNAUTHENTICATED` with `WWW-Authenticate: Bearer`, at the
+  cost of a header lookup.
 - Before running, each request is checked against the limits (body size, tokens, depth,
   aliases, cost) and charged its cost to its key's budget; over budget is 429 with
   `Retry-After` and `RATE_LIMITED`.
@@ -44,11 +47,9 @@ from strawberry.types import ExecutionResult
 
 from resolvers.access import Principal
 from resolvers.context import Context
-from resolvers.errors import database_unreachable
-from schema.errors import is_outage
 from schema.root import schema
-from server.auth import authenticate
 from server.cost import Budgets, Charge, query_cost
+from server.gate import Refusal, authenticated, refusal_for
 from server.observe import Metrics
 from server.settings import Settings
 
@@ -56,24 +57,6 @@ log = logging.getLogger("burnrate.http")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
-
-
-class RequestProblem(Exception):
-    """A request refused before execution: an HTTP status and a coded GraphQL error."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        code: str = "BAD_USER_INPUT",
-        headers: dict[str, str] | None = None,
-        **extensions: Any,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
-        self.extensions = {"code": code, **extensions}
 
 
 @dataclass(frozen=True)
@@ -150,26 +133,22 @@ class GraphQLEndpoint:
         media = negotiate(request.headers.get("accept"))
         try:
             if request.method not in ("GET", "POST"):
-                raise RequestProblem(
+                raise Refusal(
                     405, "GraphQL is served by GET (queries) and POST.", headers=_ALLOW_ALL
                 )
             if request.method == "GET" and self._wants_ide(request):
                 return HTMLResponse(get_graphql_ide_html("graphiql"))
             if media is None:
                 media = JSON
-                raise RequestProblem(406, f"Accept must allow {GRAPHQL_RESPONSE} or {JSON}.")
+                raise Refusal(406, f"Accept must allow {GRAPHQL_RESPONSE} or {JSON}.")
+            principal = await authenticated(request)  # before the body is read
             params = await self._params(request)
-            return await self._run(request, params, media)
-        except RequestProblem as refused:
+            return await self._run(request, principal, params, media)
+        except Refusal as refused:
             problem = refused
         except Exception as error:  # the database or a bug, before execution: never raw
-            problem = _unexpected(error, request.state.request_id)
-        return self._respond(
-            {"errors": [{"message": problem.message, "extensions": problem.extensions}]},
-            problem.status,
-            media or JSON,
-            problem.headers,
-        )
+            problem = refusal_for(error, request.state.request_id)
+        return self._respond(problem.body(), problem.status, media or JSON, problem.headers)
 
     def _respond(
         self,
@@ -197,20 +176,20 @@ class GraphQLEndpoint:
         else:
             kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if kind != JSON:
-                raise RequestProblem(415, f"POST bodies must be {JSON}.")
+                raise Refusal(415, f"POST bodies must be {JSON}.")
             raw = _json((await self._body(request)).decode("utf-8", "replace"), "the body")
         if not isinstance(raw, dict):
-            raise RequestProblem(400, "The body must be a JSON object with a query.")
+            raise Refusal(400, "The body must be a JSON object with a query.")
         query, variables, name = raw.get("query"), raw.get("variables"), raw.get("operationName")
         if not isinstance(query, str) or not query.strip():
-            raise RequestProblem(400, "The request has no query: send a GraphQL document.")
+            raise Refusal(400, "The request has no query: send a GraphQL document.")
         if variables is not None and not isinstance(variables, dict):
-            raise RequestProblem(400, "variables must be a JSON object.")
+            raise Refusal(400, "variables must be a JSON object.")
         if name is not None and not isinstance(name, str):
-            raise RequestProblem(400, "operationName must be a string.")
+            raise Refusal(400, "operationName must be a string.")
         extensions = raw.get("extensions")
         if extensions is not None and not isinstance(extensions, dict):
-            raise RequestProblem(400, "extensions must be a JSON object.")
+            raise Refusal(400, "extensions must be a JSON object.")
         return Params(query, variables or {}, name)
 
     async def _body(self, request: Request) -> bytes:
@@ -247,7 +226,9 @@ class GraphQLEndpoint:
         self.prepared.put(query, outcome)
         return outcome
 
-    async def _run(self, request: Request, params: Params, media: str) -> Response:
+    async def _run(
+        self, request: Request, principal: Principal, params: Params, media: str
+    ) -> Response:
         prepared = self._prepare(params.query)
         if isinstance(prepared, list):
             return self._respond(
@@ -255,20 +236,19 @@ class GraphQLEndpoint:
             )
         operation = get_operation_ast(prepared.document, params.operation_name)
         if operation is None:
-            raise RequestProblem(
+            raise Refusal(
                 400,
                 "operationName must name one operation of the document."
                 if params.operation_name
                 else "The document has several operations: send operationName.",
             )
         if request.method == "GET" and operation.operation != OperationType.QUERY:
-            raise RequestProblem(405, "Mutations are sent by POST.", headers={"Allow": "POST"})
+            raise Refusal(405, "Mutations are sent by POST.", headers={"Allow": "POST"})
 
-        principal = await authenticate(request.headers.get("authorization"))
         charge = self._charge(principal, operation, prepared, params.variables)
-        if charge is not None and not charge.allowed:
+        if not charge.allowed:
             retry = max(1, round(charge.retry_after_seconds + 0.49))
-            raise RequestProblem(
+            raise Refusal(
                 429,
                 f"Rate limit exceeded: this request costs {charge.cost} points and the key has "
                 f"{charge.remaining}; retry in {retry} s.",
@@ -289,69 +269,44 @@ class GraphQLEndpoint:
             operation_name=params.operation_name,
         )
         body, executed = _body_of(result)
-        if charge is not None:
-            body.setdefault("extensions", {})["cost"] = charge.extension()
+        body.setdefault("extensions", {})["cost"] = charge.extension()
         status = 200 if executed or media == JSON else _request_error(media)
         return self._respond(body, status, media)
 
     def _charge(
         self,
-        principal: Principal | None,
+        principal: Principal,
         operation: OperationDefinitionNode,
         prepared: Prepared,
         variables: dict[str, Any],
-    ) -> Charge | None:
-        """The request's cost charged to its key; None for a request without a key (it can
-        only learn that it needs one)."""
+    ) -> Charge:
+        """The request's cost, charged to its key."""
         try:
             cost = query_cost(schema._schema, operation, prepared.fragments, variables)
         except (GraphQLError, TypeError, ValueError):
             cost = 1  # variables that do not coerce fail in execution, before any work
         if cost > self.config.max_query_cost:
-            raise RequestProblem(
+            raise Refusal(
                 400,
                 f"This query would cost {cost} points; the most one request may cost is "
                 f"{self.config.max_query_cost}. Ask for smaller pages.",
                 cost={"requested": cost, "maxQueryCost": self.config.max_query_cost},
             )
-        if principal is None:
-            return None
         return self.budgets.charge(principal.key_id, cost)
 
 
 _ALLOW_ALL = {"Allow": "GET, POST"}
 
 
-def _unexpected(error: Exception, request_id: str) -> RequestProblem:
-    if is_outage(error):
-        log.warning("database unreachable (request %s): %s", request_id, type(error).__name__)
-        outage = database_unreachable()
-        return RequestProblem(
-            503,
-            outage.message,
-            code=outage.code,
-            headers={"Retry-After": "1"},
-            **{k: v for k, v in outage.extensions.items() if k != "code"},
-            requestId=request_id,
-        )
-    log.error("unexpected error (request %s)", request_id, exc_info=error)
-    return RequestProblem(
-        500,
-        "Unexpected error; quote the requestId when reporting it.",
-        code="INTERNAL_SERVER_ERROR",
-        requestId=request_id,
-    )
-
-
-def _too_large(limit: int) -> RequestProblem:
-    return RequestProblem(413, f"The request body is larger than {limit} bytes.")
+def _too_large(limit: int) -> Refusal:
+    return Refusal(413, f"The request body is larger than {limit} bytes.")
 
 
 def _json(text: str, what: str) -> Any:
     try:
         return json.loads(text)
     except ValueError:
-        raise RequestProblem(400, f"{what} is not valid JSON.") from None
+        raise Refusal(400, f"{what} is not valid JSON.") from None
 
 
 def _request_error(media: str) -> int:

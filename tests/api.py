@@ -28,7 +28,7 @@ class Api:
         response = await self.http.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )
-        assert response.status_code in (200, 400), response.text
+        assert response.status_code in (200, 400, 401), response.text
         body: dict[str, Any] = response.json()
         return body
 

@@ -95,7 +95,11 @@ async def test_the_stored_hash_is_compared_in_constant_time(
 async def test_metrics_count_requests_latency_error_codes_and_the_pool(api: Api) -> None:
     await api.ok("{ viewer { name } }")
     await api.as_key(None).error("{ viewer { name } }")
-    await api.http.post("/graphql", content="{nope", headers={"Content-Type": "application/json"})
+    await api.http.post(
+        "/graphql",
+        content="{nope",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {api.key}"},
+    )
     text = (await api.http.get("/metrics")).text
     assert (await api.http.get("/metrics")).headers["content-type"].startswith("text/plain")
     samples = {}
@@ -104,18 +108,13 @@ async def test_metrics_count_requests_latency_error_codes_and_the_pool(api: Api)
             name, value = line.rsplit(" ", 1)
             samples[name] = float(value)
     pid = os.getpid()
-    assert (
-        samples[
-            f'burnrate_requests_total{{pid="{pid}",method="POST",path="/graphql",status="200"}}'
-        ]
-        >= 2
-    )
-    assert (
-        samples[
-            f'burnrate_requests_total{{pid="{pid}",method="POST",path="/graphql",status="400"}}'
-        ]
-        >= 1
-    )
+    for status in (200, 400, 401):
+        assert (
+            samples[
+                f'burnrate_requests_total{{pid="{pid}",method="POST",path="/graphql",status="{status}"}}'
+            ]
+            >= 1
+        )
     assert samples[f'burnrate_graphql_errors_total{{pid="{pid}",code="UNAUTHENTICATED"}}'] >= 1
     assert samples[f'burnrate_graphql_errors_total{{pid="{pid}",code="BAD_USER_INPUT"}}'] >= 1
     count = samples[f'burnrate_request_duration_seconds_count{{pid="{pid}",path="/graphql"}}']
@@ -171,7 +170,7 @@ def test_serve_logs_json_lines_with_request_ids(tmp_sqlite: str) -> None:
     assert lines and all({"time", "level", "logger", "message"} <= set(line) for line in lines)
     access = [line for line in lines if line.get("request_id") == "trace-42"]
     assert access and access[-1]["logger"] == "burnrate.access"
-    assert access[-1]["status"] == 200 and access[-1]["duration_ms"] > 0
+    assert access[-1]["status"] == 401 and access[-1]["duration_ms"] > 0  # no key
 
 
 def test_sigterm_lets_an_in_flight_request_finish(tmp_sqlite: str, tmp_path: Path) -> None:
