@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from resolvers.node import resolve_node
@@ -13,6 +12,7 @@ from schema import coercion, nesting
 from schema.context import Info
 from schema.errors import CodedErrors
 from schema.node import Node
+from schema.prepared import PreparedDocument
 from schema.resources import Assistant, PhoneNumber, ResourceMutation, TeamMember, TopUp
 from schema.scalars import SCALAR_OVERRIDES
 from schema.usage import Contact, Conversation, UsageMutation
@@ -45,11 +45,9 @@ schema = strawberry.Schema(
     mutation=Mutation,
     types=list(NODE_TYPES.values()),
     scalar_overrides=SCALAR_OVERRIDES,
-    extensions=[
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
-        CodedErrors,
-    ],
+    # Documents are parsed, validated and cached (bounded in bytes) by the HTTP endpoint,
+    # once per request: server/documents.py.
+    extensions=[PreparedDocument, CodedErrors],
 )
 
 

@@ -12,48 +12,39 @@
 - A request is authenticated from its headers before its body is read (server/gate.py):
   without a valid key it is 401 `UNAUTHENTICATED` with `WWW-Authenticate: Bearer`, at the
   cost of a header lookup.
-- Before running, each request is checked against the limits (body size, tokens, depth,
-  aliases, cost) and charged its cost to its key's budget; over budget is 429 with
-  `Retry-After` and `RATE_LIMITED`.
+- The body is bounded in bytes, and the document (length, tokens, shape) before it is
+  parsed and validated, once (server/documents.py); then the request is costed and charged
+  to its key's budget; over budget is 429 with `Retry-After` and `RATE_LIMITED`.
 Every error in every answer carries `extensions.code`.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
-    DocumentNode,
-    FragmentDefinitionNode,
     GraphQLError,
     OperationDefinitionNode,
     OperationType,
     get_operation_ast,
-    parse,
-    validate,
 )
-from graphql.validation import NoSchemaIntrospectionCustomRule, ValidationRule
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from strawberry.extensions.max_aliases import create_validator as aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.http.ides import get_graphql_ide_html
 from strawberry.types import ExecutionResult
 
 from resolvers.access import Principal
 from resolvers.context import Context
+from schema.prepared import executing
 from schema.root import schema
 from server.cost import Budgets, Charge, query_cost
+from server.documents import Documents, Prepared
 from server.gate import Refusal, authenticated, refusal_for
 from server.observe import Metrics
 from server.settings import Settings
-
-log = logging.getLogger("burnrate.http")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -64,31 +55,6 @@ class Params:
     query: str
     variables: dict[str, Any]
     operation_name: str | None
-
-
-@dataclass
-class Prepared:
-    """A document that parsed and passed the static limits, kept per query text."""
-
-    document: DocumentNode
-    fragments: dict[str, FragmentDefinitionNode]
-
-
-@dataclass
-class _Lru:
-    size: int
-    items: OrderedDict[str, Prepared | list[GraphQLError]] = field(default_factory=OrderedDict)
-
-    def get(self, key: str) -> Prepared | list[GraphQLError] | None:
-        value = self.items.get(key)
-        if value is not None:
-            self.items.move_to_end(key)
-        return value
-
-    def put(self, key: str, value: Prepared | list[GraphQLError]) -> None:
-        self.items[key] = value
-        if len(self.items) > self.size:
-            self.items.popitem(last=False)
 
 
 def negotiate(accept: str | None) -> str | None:
@@ -121,13 +87,7 @@ class GraphQLEndpoint:
         self.config = config
         self.metrics = metrics or Metrics()
         self.budgets = Budgets(config.rate_limit_points, config.rate_limit_restore_per_second)
-        self.prepared = _Lru(512)
-        self.rules: list[type[ValidationRule]] = [
-            depth_rule(config.max_query_depth, None),
-            aliases_rule(config.max_aliases),
-        ]
-        if not config.introspection:
-            self.rules.append(NoSchemaIntrospectionCustomRule)
+        self.documents = Documents(schema._schema, config)
 
     async def handle(self, request: Request) -> Response:
         media = negotiate(request.headers.get("accept"))
@@ -206,33 +166,15 @@ class GraphQLEndpoint:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _prepare(self, query: str) -> Prepared | list[GraphQLError]:
-        cached = self.prepared.get(query)
-        if cached is not None:
-            return cached
-        outcome: Prepared | list[GraphQLError]
-        try:
-            document = parse(query, max_tokens=self.config.max_tokens)
-        except GraphQLError as error:
-            outcome = [error]
-        else:
-            errors = validate(schema._schema, document, self.rules)
-            fragments = {
-                d.name.value: d
-                for d in document.definitions
-                if isinstance(d, FragmentDefinitionNode)
-            }
-            outcome = errors or Prepared(document, fragments)
-        self.prepared.put(query, outcome)
-        return outcome
-
     async def _run(
         self, request: Request, principal: Principal, params: Params, media: str
     ) -> Response:
-        prepared = self._prepare(params.query)
-        if isinstance(prepared, list):
+        prepared = self.documents.prepare(params.query)
+        if prepared.document is None:
             return self._respond(
-                {"errors": [_coded(e.formatted) for e in prepared]}, _request_error(media), media
+                {"errors": [_coded(e.formatted) for e in prepared.errors]},
+                _request_error(media),
+                media,
             )
         operation = get_operation_ast(prepared.document, params.operation_name)
         if operation is None:
@@ -262,12 +204,13 @@ class GraphQLEndpoint:
             return principal
 
         context = Context(request_id=request.state.request_id, authenticate=known)
-        result = await schema.execute(
-            params.query,
-            variable_values=params.variables,
-            context_value=context,
-            operation_name=params.operation_name,
-        )
+        with executing(prepared.document):
+            result = await schema.execute(
+                params.query,
+                variable_values=params.variables,
+                context_value=context,
+                operation_name=params.operation_name,
+            )
         body, executed = _body_of(result)
         body.setdefault("extensions", {})["cost"] = charge.extension()
         status = 200 if executed or media == JSON else _request_error(media)

@@ -42,3 +42,21 @@ def wait_ready(base: str, seconds: float = 30) -> None:
             pass
         assert time.monotonic() < deadline, "the server did not become ready"
         time.sleep(0.2)
+
+
+def rss_bytes(pid: int) -> int:
+    """The process's resident memory (VmRSS of /proc/<pid>/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmRSS for process {pid}")
+
+
+def answering_pid(base: str, key: str) -> int:
+    """The process that answers requests, as the server itself reports it (every sample of
+    /metrics carries its pid)."""
+    httpx.post(f"{base}/graphql", json={"query": "{ __typename }"},
+               headers={"Authorization": f"Bearer {key}"})  # fmt: skip
+    text = httpx.get(f"{base}/metrics").text
+    line = next(line for line in text.splitlines() if line.startswith("burnrate_requests_total"))
+    return int(line.split('pid="', 1)[1].split('"', 1)[0])

@@ -1,5 +1,7 @@
 """The front door (issue 11, item 2): a request without a valid key is refused from its
-headers alone (no body read, no parse, no database for a missing or malformed key)."""
+headers alone (no body read, no parse, no database for a missing or malformed key), and a
+keyed document is refused before parsing or validating it could cost more than the limits.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from server.gate import Refusal, authenticated
 from tests import world
 from tests.api import Api
 from tests.conftest import StatementLog
+from tests.dashboard import CONSOLE, DASHBOARD
 
 T0 = world.iso(datetime.now(UTC).replace(microsecond=0) - timedelta(days=1))
 UNKNOWN_KEY = "br_" + "A" * 43  # shaped like a key, stored nowhere
@@ -122,3 +125,89 @@ async def test_the_gate_is_the_same_for_any_endpoint(api: Api) -> None:
         assert _error(refused)["extensions"]["code"] == "UNAUTHENTICATED"
         allowed = await client.get("/whoami", headers={"Authorization": f"Bearer {api.key}"})
         assert allowed.json() == {"name": "test admin"}
+
+
+def _fragments_doubling(levels: int) -> str:
+    chain = "".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }} " for i in range(levels))
+    return "{ ...F0 } " + chain + f"fragment F{levels} on Query {{ __typename }}"
+
+
+def _fragment_chain(length: int) -> str:
+    chain = "".join(f"fragment F{i} on Query {{ ...F{i + 1} }} " for i in range(length))
+    return "{ ...F0 } " + chain + f"fragment F{length} on Query {{ __typename }}"
+
+
+#: Documents a keyed caller could send, and what refuses each (with default settings).
+KEYED_ATTACKS = {
+    "3.9 MB string": ('{ viewer(x: "' + "a" * 3_900_000 + '") { name } }', "characters long"),
+    "59,000 selections": ("{" + " __typename" * 59_000 + " }", "characters long"),
+    "2,000 selections": ("{" + " __typename" * 2_000 + " }", "more than 1000 tokens"),
+    "1,001 comments": ("#\n" * 1_001 + "{ __typename }", "more than 1000 tokens"),
+    "one field 100 times": ("{" + " viewer { name }" * 100 + " }", "too many times over"),
+    "nested repeats": (
+        "{" + (" viewer {" + " workspace { name }" * 12 + " }") * 12 + " }",
+        "times over",
+    ),
+    "fragments doubling": (_fragments_doubling(30), "too many times over"),
+    "fragment chain": (_fragment_chain(100), "selects more than 1000 fields"),
+    "21 operations": (" ".join(f"query Q{i} {{ __typename }}" for i in range(21)), "operations"),
+    "unknown fragment": ("{ ...Nope }", "Unknown fragment 'Nope'"),
+    "fragment cycle": (
+        "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }",
+        "Cannot spread fragment",
+    ),
+    "selections 100 deep": ("{" + " viewer {" * 100 + " name" + " }" * 100 + " }", "nested"),
+    "list 300 deep": ("{ viewer(x: " + "[" * 300 + "]" * 300 + ") { name } }", "nested too"),
+}
+
+
+@pytest.mark.parametrize("attack", KEYED_ATTACKS)
+async def test_a_keyed_document_is_refused_before_it_costs_more_than_the_limits(
+    api: Api, attack: str
+) -> None:
+    document, needle = KEYED_ATTACKS[attack]
+    response = await api.http.post(
+        "/graphql",
+        json={"query": document},
+        headers={"Authorization": f"Bearer {api.key}"},
+    )
+    assert response.status_code == 400, response.text[:300]
+    body = response.json()
+    assert "data" not in body
+    assert needle in body["errors"][0]["message"]
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"BAD_USER_INPUT"}
+
+
+async def test_errors_are_few_and_located_in_a_document_of_many_lines(api: Api) -> None:
+    """30,000 line breaks before 300 unknown fields: graphql-core located each error by
+    walking every line break (0.5 s); ten errors are reported, on the right line."""
+    document = "\n" * 30_000 + "{ " + " ".join(f"x{i}" for i in range(300)) + " }"
+    errors = await api.errors(document)
+    assert len(errors) == 10 + 1  # ten, then "Too many validation errors"
+    assert errors[0]["locations"] == [{"line": 30_001, "column": 3}]
+
+
+def _inline_batch(workspace: str, assistant: str, events: int) -> str:
+    literals = ", ".join(
+        f'{{idempotencyKey: "in-{i}", occurredAt: "{T0}", '
+        f'assistantId: "{assistant}", conversation: {{externalId: "c{i}", channel: WEB_CHAT, '
+        f'type: INBOUND, contact: {{externalId: "p{i}"}}}}, messages: 2, credits: "1.5"}}'
+        for i in range(events)
+    )
+    return (
+        f'mutation {{ recordUsage(input: {{workspaceId: "{workspace}", events: [{literals}]}}) '
+        "{ accepted duplicates } }"
+    )
+
+
+async def test_the_pages_and_batches_fit_the_default_limits(api: Api) -> None:
+    ws = await world.workspace(api)
+    bot = await world.assistant(api, ws)
+    await api.ok(DASHBOARD, {"id": ws})
+    await api.ok(CONSOLE, {"first": 50})
+    # small batches may be written inline; large ones go in variables
+    assert (await api.ok(_inline_batch(ws, bot, 18)))["recordUsage"]["accepted"] == 18
+    inline = await api.error(_inline_batch(ws, bot, 1000))
+    assert "Send large inputs as variables" in inline["message"]
+    events = [world.event(f"v{i}", T0, bot, f"vc{i % 50}") for i in range(1000)]
+    assert await world.record(api, ws, events) == {"accepted": 1000, "duplicates": 0}
