@@ -4,8 +4,9 @@ The endpoint (server/graphql_http.py) parses and validates each request's docume
 within its limits, and keeps small ones in a cache bounded in bytes (server/documents.py).
 Inside `executing(document, …)`, Strawberry runs that document as it is: `PreparedDocument`
 hands it over instead of parsing the query text again, and skips the second validation.
-Outside such a block (the demo loader, benchmarks) Strawberry parses and validates as
-usual.
+`PreparedExecutor` applies the request's `hide_suggestions` (introspection off: no "Did you
+mean …" in variable errors) to graphql-core's executor. Outside such a block (the demo
+loader, benchmarks) Strawberry parses and validates as usual.
 """
 
 from __future__ import annotations
@@ -14,23 +15,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from graphql import DocumentNode, GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 
 @dataclass(frozen=True)
 class _Request:
     document: DocumentNode
+    hide_suggestions: bool
 
 
 _current: ContextVar[_Request | None] = ContextVar("prepared_document", default=None)
 
 
 @contextmanager
-def executing(document: DocumentNode) -> Iterator[None]:
+def executing(document: DocumentNode, hide_suggestions: bool) -> Iterator[None]:
     """Strawberry executes `document` (parsed and validated) within this block."""
-    token = _current.set(_Request(document))
+    token = _current.set(_Request(document, hide_suggestions))
     try:
         yield
     finally:
@@ -49,3 +53,12 @@ class PreparedDocument(SchemaExtension):
             no_errors: list[GraphQLError] = []  # validated before it was handed over
             self.execution_context.pre_execution_errors = no_errors
         yield
+
+
+class PreparedExecutor(StrawberryGraphQLCoreExecutionContext):
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> Any:
+        request = _current.get()
+        if request is not None and request.hide_suggestions:
+            kwargs["hide_suggestions"] = True
+        return super().build(*args, **kwargs)

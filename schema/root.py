@@ -12,7 +12,7 @@ from schema import coercion, nesting
 from schema.context import Info
 from schema.errors import CodedErrors
 from schema.node import Node
-from schema.prepared import PreparedDocument
+from schema.prepared import PreparedDocument, PreparedExecutor
 from schema.resources import Assistant, PhoneNumber, ResourceMutation, TeamMember, TopUp
 from schema.scalars import SCALAR_OVERRIDES
 from schema.usage import Contact, Conversation, UsageMutation
@@ -48,6 +48,7 @@ schema = strawberry.Schema(
     # Documents are parsed, validated and cached (bounded in bytes) by the HTTP endpoint,
     # once per request: server/documents.py.
     extensions=[PreparedDocument, CodedErrors],
+    execution_context_class=PreparedExecutor,
 )
 
 

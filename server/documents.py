@@ -100,6 +100,8 @@ class Documents:
         if not config.introspection:
             rules.append(NoSchemaIntrospectionCustomRule)
         self.rules = rules
+        #: "Did you mean …" would show the schema that introspection hides.
+        self.hide_suggestions = not config.introspection
 
     def prepare(self, text: str) -> Prepared:
         cached = self.cache.get(text)
@@ -127,7 +129,13 @@ class Documents:
         problems = self._shape_problems(shape)
         if problems:
             return Prepared(None, [GraphQLError(p) for p in problems], {}, size)
-        errors = validate(self.schema, document, self.rules, max_errors=MAX_VALIDATION_ERRORS)
+        errors = validate(
+            self.schema,
+            document,
+            self.rules,
+            max_errors=MAX_VALIDATION_ERRORS,
+            hide_suggestions=self.hide_suggestions,
+        )
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }

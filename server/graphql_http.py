@@ -204,7 +204,7 @@ class GraphQLEndpoint:
             return principal
 
         context = Context(request_id=request.state.request_id, authenticate=known)
-        with executing(prepared.document):
+        with executing(prepared.document, self.documents.hide_suggestions):
             result = await schema.execute(
                 params.query,
                 variable_values=params.variables,
