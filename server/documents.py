@@ -20,22 +20,29 @@ bytes, estimated from the document's tokens and length. Documents larger than
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphql import (
     DocumentNode,
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
+    OperationDefinitionNode,
     Source,
     SourceLocation,
+    is_non_null_type,
     parse,
     specified_rules,
+    type_from_ast,
     validate,
 )
 from graphql.validation import (
     ASTValidationRule,
     NoSchemaIntrospectionCustomRule,
+    ValidationContext,
+    ValidationRule,
 )
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
@@ -63,6 +70,23 @@ class Prepared:
     fragments: dict[str, FragmentDefinitionNode]
     #: Estimated bytes it holds.
     size: int
+    #: By operation name: its nullable variables used where a value is required (allowed
+    #: when the position has a default); given as null, they would fail in execution.
+    required: Mapping[str | None, frozenset[str]] = field(default_factory=dict)
+
+    def null_where_required(
+        self, operation: OperationDefinitionNode, variables: Mapping[str, Any]
+    ) -> str | None:
+        """Why these variables cannot run the operation, if one is null where a value is
+        required (refused before execution, as a request error)."""
+        name = operation.name.value if operation.name else None
+        for variable in sorted(self.required.get(name, ())):
+            if variable in variables and variables[variable] is None:
+                return (
+                    f"Variable '${variable}' must not be null: it is used where a value "
+                    "is required."
+                )
+        return None
 
 
 @dataclass
@@ -129,17 +153,18 @@ class Documents:
         problems = self._shape_problems(shape)
         if problems:
             return Prepared(None, [GraphQLError(p) for p in problems], {}, size)
+        required: dict[str | None, frozenset[str]] = {}
         errors = validate(
             self.schema,
             document,
-            self.rules,
+            [*self.rules, _required_variables(required)],
             max_errors=MAX_VALIDATION_ERRORS,
             hide_suggestions=self.hide_suggestions,
         )
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        return Prepared(None if errors else document, errors, fragments, size)
+        return Prepared(None if errors else document, errors, fragments, size, required)
 
     def _shape_problems(self, shape: Shape) -> list[str]:
         config = self.config
@@ -186,6 +211,31 @@ class _LinedSource(Source):
         last = max(body.rfind("\n", 0, position), body.rfind("\r", 0, position))
         line_start = last + (2 if body.startswith("\r\n", last) else 1) if last >= 0 else 0
         return SourceLocation(breaks + 1, position + 1 - line_start)
+
+
+def _required_variables(found: dict[str | None, frozenset[str]]) -> type[ValidationRule]:
+    """A rule that records, per operation, its nullable variables used in non-null
+    positions (from the same usages VariablesInAllowedPositionRule reads)."""
+
+    class RequiredVariables(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+
+        def leave_operation_definition(
+            self, operation: OperationDefinitionNode, *_args: Any
+        ) -> None:
+            declared = {d.variable.name.value: d for d in operation.variable_definitions or ()}
+            names = set()
+            for usage in self.context.get_recursive_variable_usages(operation):
+                definition = declared.get(usage.node.name.value)
+                if definition is None or not is_non_null_type(usage.type):
+                    continue
+                type_ = type_from_ast(self.context.schema, definition.type)
+                if type_ is not None and not is_non_null_type(type_):
+                    names.add(usage.node.name.value)
+            found[operation.name.value if operation.name else None] = frozenset(names)
+
+    return RequiredVariables
 
 
 def _refused(text: str, message: str) -> Prepared:

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
-    GraphQLError,
     OperationDefinitionNode,
     OperationType,
     get_operation_ast,
@@ -186,6 +185,10 @@ class GraphQLEndpoint:
             )
         if request.method == "GET" and operation.operation != OperationType.QUERY:
             raise Refusal(405, "Mutations are sent by POST.", headers={"Allow": "POST"})
+        null = prepared.null_where_required(operation, params.variables)
+        if null is not None:
+            error = {"message": null, "extensions": {"code": "BAD_USER_INPUT"}}
+            return self._respond({"errors": [error]}, _request_error(media), media)
 
         charge = self._charge(principal, operation, prepared, params.variables)
         if not charge.allowed:
@@ -224,10 +227,7 @@ class GraphQLEndpoint:
         variables: dict[str, Any],
     ) -> Charge:
         """The request's cost, charged to its key."""
-        try:
-            cost = query_cost(schema._schema, operation, prepared.fragments, variables)
-        except (GraphQLError, TypeError, ValueError):
-            cost = 1  # variables that do not coerce fail in execution, before any work
+        cost = query_cost(schema._schema, operation, prepared.fragments, variables)
         if cost > self.config.max_query_cost:
             raise Refusal(
                 400,
