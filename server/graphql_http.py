@@ -12,9 +12,10 @@
 - A request is authenticated from its headers before its body is read (server/gate.py):
   without a valid key it is 401 `UNAUTHENTICATED` with `WWW-Authenticate: Bearer`, at the
   cost of a header lookup.
-- The body is bounded in bytes, and the document (length, tokens, shape) before it is
-  parsed and validated, once (server/documents.py); then the request is costed and charged
-  to its key's budget; over budget is 429 with `Retry-After` and `RATE_LIMITED`.
+- The body is bounded (bytes, JSON values, number lengths) before it is decoded, and the
+  document (length, tokens, shape) before it is parsed and validated, once
+  (server/documents.py); then the request is costed and charged to its key's budget; over
+  budget is 429 with `Retry-After` and `RATE_LIMITED`.
 Every error in every answer carries `extensions.code`.
 """
 
@@ -39,6 +40,7 @@ from resolvers.access import Principal
 from resolvers.context import Context
 from schema.prepared import executing
 from schema.root import schema
+from server.bodies import decode_json
 from server.cost import Budgets, Charge, query_cost
 from server.documents import Documents, Prepared
 from server.gate import Refusal, authenticated, refusal_for
@@ -131,12 +133,12 @@ class GraphQLEndpoint:
             raw: Any = dict(request.query_params)
             for part in ("variables", "extensions"):
                 if isinstance(raw.get(part), str):
-                    raw[part] = _json(raw[part], f"the {part} parameter")
+                    raw[part] = self._json(raw[part], f"the {part} parameter")
         else:
             kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if kind != JSON:
                 raise Refusal(415, f"POST bodies must be {JSON}.")
-            raw = _json((await self._body(request)).decode("utf-8", "replace"), "the body")
+            raw = self._json((await self._body(request)).decode("utf-8", "replace"), "the body")
         if not isinstance(raw, dict):
             raise Refusal(400, "The body must be a JSON object with a query.")
         query, variables, name = raw.get("query"), raw.get("variables"), raw.get("operationName")
@@ -164,6 +166,9 @@ class GraphQLEndpoint:
                 raise _too_large(limit)
             chunks.append(chunk)
         return b"".join(chunks)
+
+    def _json(self, text: str, what: str) -> Any:
+        return decode_json(text, what, self.config.max_json_values)
 
     async def _run(
         self, request: Request, principal: Principal, params: Params, media: str
@@ -243,13 +248,6 @@ _ALLOW_ALL = {"Allow": "GET, POST"}
 
 def _too_large(limit: int) -> Refusal:
     return Refusal(413, f"The request body is larger than {limit} bytes.")
-
-
-def _json(text: str, what: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise Refusal(400, f"{what} is not valid JSON.") from None
 
 
 def _request_error(media: str) -> int:

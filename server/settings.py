@@ -53,6 +53,9 @@ class Settings:
     max_field_comparisons: int = 2_000
     #: Largest request body in bytes (a 1,000-event batch is ~350 kB).
     max_body_bytes: int = 4_000_000
+    #: Most JSON values in a body, counted as `,` `:` `[` `{` before it is decoded (a
+    #: 1,000-event batch has ~37,000).
+    max_json_values: int = 60_000
     #: Bytes the cache of prepared documents may hold (estimated from their tokens).
     document_cache_bytes: int = 16_000_000
     #: Most points one request may cost (see docs/operations.md).
