@@ -6,7 +6,6 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -15,6 +14,7 @@ from schema import coercion, nesting
 from schema.context import Info
 from schema.errors import CodedErrors, log_errors
 from schema.node import Node
+from schema.prepared import PreparedDocument, PreparedExecutor
 from schema.resources import Assistant, PhoneNumber, ResourceMutation, TeamMember, TopUp
 from schema.scalars import SCALAR_OVERRIDES
 from schema.usage import Contact, Conversation, UsageMutation
@@ -59,11 +59,10 @@ schema = Schema(
     mutation=Mutation,
     types=list(NODE_TYPES.values()),
     scalar_overrides=SCALAR_OVERRIDES,
-    extensions=[
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
-        CodedErrors,
-    ],
+    # Documents are parsed, validated and cached (bounded in bytes) by the HTTP endpoint,
+    # once per request: server/documents.py.
+    extensions=[PreparedDocument, CodedErrors],
+    execution_context_class=PreparedExecutor,
 )
 
 
