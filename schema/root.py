@@ -6,7 +6,6 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from tortoise.models import Model
@@ -19,6 +18,7 @@ from schema.conversations import Contact, Conversation
 from schema.errors import CodedErrors, log_errors
 from schema.ingest import IngestMutation
 from schema.node import Node
+from schema.prepared import PreparedDocument, PreparedExecutor
 from schema.resources import Assistant, PhoneNumber, ResourceMutation, TeamMember, TopUp
 from schema.scalars import SCALAR_OVERRIDES
 from schema.workspace import Workspace, WorkspaceMutation, WorkspaceQuery
@@ -65,11 +65,10 @@ schema = Schema(
     mutation=Mutation,
     types=[type_ for _, type_ in NODES.values()],
     scalar_overrides=SCALAR_OVERRIDES,
-    extensions=[
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
-        CodedErrors,
-    ],
+    # Documents are parsed, validated and cached (bounded in bytes) by the HTTP endpoint,
+    # once per request: server/documents.py.
+    extensions=[PreparedDocument, CodedErrors],
+    execution_context_class=PreparedExecutor,
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,8 +14,10 @@ from models.rules.enums import Scope
 from resolvers.access import Principal
 
 KEY_PREFIX = "br_"
-#: Longest bearer token looked up; anything longer is not a Burnrate key.
-MAX_KEY_LENGTH = 200
+#: Random bytes in a key's secret (43 URL-safe base64 characters after the prefix).
+KEY_BYTES = 32
+#: The shape of every key `create_key` makes; any other token is refused without a lookup.
+WELL_FORMED_KEY = re.compile(re.escape(KEY_PREFIX) + r"[A-Za-z0-9_-]{43}")
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ def hash_secret(secret: str) -> str:
 
 async def create_key(name: str, scopes: frozenset[Scope], workspace_id: int | None) -> NewKey:
     """Store a new key (its hash only) and return the secret, shown once."""
-    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    secret = KEY_PREFIX + secrets.token_urlsafe(KEY_BYTES)
     key = await ApiKey.create(
         name=name,
         scopes=",".join(sorted(s.value for s in scopes)),
@@ -54,15 +57,15 @@ _last_written: dict[str, datetime] = {}  # by the key's hash
 
 
 async def authenticate(authorization: str | None) -> Principal | None:
-    """The principal behind an `Authorization: Bearer` header, or None (no key, an unknown
-    key, a revoked one).
+    """The principal behind an `Authorization: Bearer` header, or None (no key, a token not
+    shaped like a key, an unknown key, a revoked one). Only a well-formed key costs a query.
 
     The lookup is by the SHA-256 of the secret (an index probe: timing reveals at most how
     a hash the caller cannot choose compares), and the stored hash is then compared in
     constant time. `last_used_at` is written at most once a minute per key and process.
     """
     token = bearer_token(authorization)
-    if token is None or len(token) > MAX_KEY_LENGTH:
+    if token is None or WELL_FORMED_KEY.fullmatch(token) is None:
         return None
     digest = hash_secret(token)
     key = await ApiKey.filter(secret_hash=digest, revoked_at__isnull=True).first()

@@ -7,6 +7,13 @@ items select by that size; a mutation's root field costs `MUTATION_COST` more th
 selects, and `recordUsage` one more per started 100 events. Lists without a size argument
 (a chart's days, a plan's tiles) cost 1 per object field selected on them: their length is
 bounded by the schema.
+
+A page size is the value the field will run with, by graphql-core's rules for arguments: a
+literal; a variable's value when given; an omitted variable's default in the operation,
+else the argument's default (`first: Int! = 20` runs with 20 when `$n` is omitted). A
+variable that does not coerce, or null for a non-null argument, fails before the field
+runs: it costs as a page of one. `recordUsage` counts the events it is sent, written inline
+or in variables, without coercing them.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLArgument,
     GraphQLField,
     GraphQLObjectType,
     GraphQLSchema,
@@ -27,11 +35,18 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    Undefined,
+    ValueNode,
+    VariableNode,
     get_named_type,
     is_abstract_type,
+    is_input_type,
     is_leaf_type,
+    type_from_ast,
     value_from_ast,
+    value_from_ast_untyped,
 )
+from graphql.utilities import coerce_input_value
 
 MUTATION_COST = 10
 PAGE_ARGUMENTS = ("first", "limit")
@@ -47,25 +62,63 @@ def query_cost(
     root = schema.get_root_type(operation.operation)
     if root is None:
         return 0
-    walker = _Walker(schema, fragments, dict(variables))
+    walker = _Walker(schema, fragments, _Variables(schema, operation, variables))
     if operation.operation == OperationType.MUTATION:
         return walker.mutation(root, operation.selection_set)
     return walker.selections(root, operation.selection_set, 1, set())
 
 
 @dataclass
+class _Variables:
+    """An operation's variables as the request gives them, and as graphql-core will run
+    them."""
+
+    schema: GraphQLSchema
+    operation: OperationDefinitionNode
+    given: Mapping[str, Any]
+
+    def coerced(self, name: str) -> Any:
+        """The variable's value when the operation runs; Undefined when it is omitted
+        without a default (the argument's default applies), or does not coerce (nothing
+        runs)."""
+        declared = self._declared(name)
+        type_ = None if declared is None else type_from_ast(self.schema, declared.type)
+        if declared is None or type_ is None or not is_input_type(type_):
+            return Undefined
+        if name in self.given:
+            return coerce_input_value(self.given[name], type_)
+        if declared.default_value is not None:
+            return value_from_ast(declared.default_value, type_)
+        return Undefined
+
+    def raw(self) -> dict[str, Any]:
+        """Every variable as sent, omitted ones as their defaults, uncoerced."""
+        out = dict(self.given)
+        for declared in self.operation.variable_definitions or ():
+            name = declared.variable.name.value
+            if name not in out and declared.default_value is not None:
+                out[name] = value_from_ast_untyped(declared.default_value)
+        return out
+
+    def _declared(self, name: str) -> Any:
+        return next(
+            (d for d in self.operation.variable_definitions or () if d.variable.name.value == name),
+            None,
+        )
+
+
+@dataclass
 class _Walker:
     schema: GraphQLSchema
     fragments: Mapping[str, FragmentDefinitionNode]
-    variables: dict[str, Any]
+    variables: _Variables
 
     def mutation(self, root: GraphQLObjectType, selection_set: SelectionSetNode) -> int:
         total = 0
         for node, definition in self._fields(root, selection_set, set()):
             total += MUTATION_COST + self._field(node, definition, 1, set())
             if node.name.value == "recordUsage":
-                events = (self._argument(node, definition, "input") or {}).get("events") or []
-                total += math.ceil(len(events) / 100) if isinstance(events, list) else 0
+                total += math.ceil(self._events(node) / 100)
         return total
 
     def selections(
@@ -118,16 +171,36 @@ class _Walker:
             return parent
         return target
 
-    def _argument(self, node: FieldNode, definition: GraphQLField, name: str) -> Any:
-        """One argument's value (its default when not given); the others are not coerced."""
-        given = next((a.value for a in node.arguments or () if a.name.value == name), None)
+    def _events(self, node: FieldNode) -> int:
+        """Events a `recordUsage` call is sent (a single event given for the list counts
+        one, as coercion makes it a list of one)."""
+        given = _given(node, "input")
         if given is None:
-            return definition.args[name].default_value
-        return value_from_ast(given, definition.args[name].type, self.variables)
+            return 0
+        value = value_from_ast_untyped(given, self.variables.raw())
+        events = value.get("events") if isinstance(value, dict) else None
+        if events is None or events is Undefined:
+            return 0
+        return len(events) if isinstance(events, list) else 1
 
     def _page_size(self, node: FieldNode, definition: GraphQLField) -> int | None:
         names = [n for n in PAGE_ARGUMENTS if n in definition.args]
         if not names:
             return None
-        value = self._argument(node, definition, names[0])
+        value = self._argument(node, names[0], definition.args[names[0]])
         return max(1, value) if isinstance(value, int) and not isinstance(value, bool) else 1
+
+    def _argument(self, node: FieldNode, name: str, argument: GraphQLArgument) -> Any:
+        """The argument's value when the field runs (graphql-core's rules); Undefined or
+        None when the field will fail instead."""
+        given = _given(node, name)
+        if isinstance(given, VariableNode):
+            value = self.variables.coerced(given.name.value)
+            return argument.default_value if value is Undefined else value
+        if given is None:
+            return argument.default_value
+        return value_from_ast(given, argument.type)
+
+
+def _given(node: FieldNode, name: str) -> ValueNode | None:
+    return next((a.value for a in node.arguments or () if a.name.value == name), None)

@@ -9,71 +9,47 @@
   bad parameters, a syntax or validation error, variables that do not coerce) is 400 and has
   no `data` entry; anything that executed is 200. With `application/json`, every well-formed
   request is 200 and only a body that is not a GraphQL request is 400.
-- Before running, each request is checked against the limits (body size, tokens, depth,
-  aliases, cost) and charged its cost to its key's budget; over budget is 429 with
-  `Retry-After` and `RATE_LIMITED`.
+- A request is authenticated from its headers before its body is read (server/gate.py):
+  without a valid key it is 401 `UNAUTHENTICATED` with `WWW-Authenticate: Bearer`, at the
+  cost of a header lookup.
+- The body is bounded (bytes, JSON values, number lengths) before it is decoded, and the
+  document (length, tokens, shape) before it is parsed and validated, once
+  (server/documents.py); then the request is costed and charged to its key's budget; over
+  budget is 429 with `Retry-After` and `RATE_LIMITED`.
 Every error in every answer carries `extensions.code`.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
-    DocumentNode,
-    FragmentDefinitionNode,
-    GraphQLError,
     OperationDefinitionNode,
     OperationType,
     get_operation_ast,
-    parse,
-    validate,
 )
-from graphql.validation import NoSchemaIntrospectionCustomRule, ValidationRule
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from strawberry.extensions.max_aliases import create_validator as aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.types import ExecutionResult
 
 from resolvers.access import Principal
 from resolvers.context import Context
-from schema.errors import report_database_failure
+from schema.prepared import executing
 from schema.root import schema
 from server import graphiql
-from server.auth import authenticate
+from server.bodies import decode_json
 from server.budgets import Charge, budget_store
 from server.cost import query_cost
+from server.documents import Documents, Prepared
+from server.gate import Refusal, authenticated, refusal_for
 from server.observe import Metrics
 from server.settings import Settings
 
-log = logging.getLogger("burnrate.http")
-
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
-
-
-class RequestProblem(Exception):
-    """A request refused before execution: an HTTP status and a coded GraphQL error."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        code: str = "BAD_USER_INPUT",
-        headers: dict[str, str] | None = None,
-        **extensions: Any,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
-        self.extensions = {"code": code, **extensions}
 
 
 @dataclass(frozen=True)
@@ -81,31 +57,6 @@ class Params:
     query: str
     variables: dict[str, Any]
     operation_name: str | None
-
-
-@dataclass
-class Prepared:
-    """A document that parsed and passed the static limits, kept per query text."""
-
-    document: DocumentNode
-    fragments: dict[str, FragmentDefinitionNode]
-
-
-@dataclass
-class _Lru:
-    size: int
-    items: OrderedDict[str, Prepared | list[GraphQLError]] = field(default_factory=OrderedDict)
-
-    def get(self, key: str) -> Prepared | list[GraphQLError] | None:
-        value = self.items.get(key)
-        if value is not None:
-            self.items.move_to_end(key)
-        return value
-
-    def put(self, key: str, value: Prepared | list[GraphQLError]) -> None:
-        self.items[key] = value
-        if len(self.items) > self.size:
-            self.items.popitem(last=False)
 
 
 def negotiate(accept: str | None) -> str | None:
@@ -138,38 +89,28 @@ class GraphQLEndpoint:
         self.config = config
         self.metrics = metrics or Metrics()
         self.budgets = budget_store(config)
-        self.prepared = _Lru(512)
-        self.rules: list[type[ValidationRule]] = [
-            depth_rule(config.max_query_depth, None),
-            aliases_rule(config.max_aliases),
-        ]
-        if not config.introspection:
-            self.rules.append(NoSchemaIntrospectionCustomRule)
+        self.documents = Documents(schema._schema, config)
 
     async def handle(self, request: Request) -> Response:
         media = negotiate(request.headers.get("accept"))
         try:
             if request.method not in ("GET", "POST"):
-                raise RequestProblem(
+                raise Refusal(
                     405, "GraphQL is served by GET (queries) and POST.", headers=_ALLOW_ALL
                 )
             if request.method == "GET" and self._wants_ide(request):
                 return HTMLResponse(graphiql.page())
             if media is None:
                 media = JSON
-                raise RequestProblem(406, f"Accept must allow {GRAPHQL_RESPONSE} or {JSON}.")
+                raise Refusal(406, f"Accept must allow {GRAPHQL_RESPONSE} or {JSON}.")
+            principal = await authenticated(request)  # before the body is read
             params = await self._params(request)
-            return await self._run(request, params, media)
-        except RequestProblem as refused:
+            return await self._run(request, principal, params, media)
+        except Refusal as refused:
             problem = refused
         except Exception as error:  # the database or a bug, before execution: never raw
-            problem = _unexpected(error, request.state.request_id)
-        return self._respond(
-            {"errors": [{"message": problem.message, "extensions": problem.extensions}]},
-            problem.status,
-            media or JSON,
-            problem.headers,
-        )
+            problem = refusal_for(error, request.state.request_id)
+        return self._respond(problem.body(), problem.status, media or JSON, problem.headers)
 
     def _respond(
         self,
@@ -193,24 +134,24 @@ class GraphQLEndpoint:
             raw: Any = dict(request.query_params)
             for part in ("variables", "extensions"):
                 if isinstance(raw.get(part), str):
-                    raw[part] = _json(raw[part], f"the {part} parameter")
+                    raw[part] = self._json(raw[part], f"the {part} parameter")
         else:
             kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if kind != JSON:
-                raise RequestProblem(415, f"POST bodies must be {JSON}.")
-            raw = _json((await self._body(request)).decode("utf-8", "replace"), "the body")
+                raise Refusal(415, f"POST bodies must be {JSON}.")
+            raw = self._json((await self._body(request)).decode("utf-8", "replace"), "the body")
         if not isinstance(raw, dict):
-            raise RequestProblem(400, "The body must be a JSON object with a query.")
+            raise Refusal(400, "The body must be a JSON object with a query.")
         query, variables, name = raw.get("query"), raw.get("variables"), raw.get("operationName")
         if not isinstance(query, str) or not query.strip():
-            raise RequestProblem(400, "The request has no query: send a GraphQL document.")
+            raise Refusal(400, "The request has no query: send a GraphQL document.")
         if variables is not None and not isinstance(variables, dict):
-            raise RequestProblem(400, "variables must be a JSON object.")
+            raise Refusal(400, "variables must be a JSON object.")
         if name is not None and not isinstance(name, str):
-            raise RequestProblem(400, "operationName must be a string.")
+            raise Refusal(400, "operationName must be a string.")
         extensions = raw.get("extensions")
         if extensions is not None and not isinstance(extensions, dict):
-            raise RequestProblem(400, "extensions must be a JSON object.")
+            raise Refusal(400, "extensions must be a JSON object.")
         return Params(query, variables or {}, name)
 
     async def _body(self, request: Request) -> bytes:
@@ -227,48 +168,38 @@ class GraphQLEndpoint:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _prepare(self, query: str) -> Prepared | list[GraphQLError]:
-        cached = self.prepared.get(query)
-        if cached is not None:
-            return cached
-        outcome: Prepared | list[GraphQLError]
-        try:
-            document = parse(query, max_tokens=self.config.max_tokens)
-        except GraphQLError as error:
-            outcome = [error]
-        else:
-            errors = validate(schema._schema, document, self.rules)
-            fragments = {
-                d.name.value: d
-                for d in document.definitions
-                if isinstance(d, FragmentDefinitionNode)
-            }
-            outcome = errors or Prepared(document, fragments)
-        self.prepared.put(query, outcome)
-        return outcome
+    def _json(self, text: str, what: str) -> Any:
+        return decode_json(text, what, self.config.max_json_values)
 
-    async def _run(self, request: Request, params: Params, media: str) -> Response:
-        prepared = self._prepare(params.query)
-        if isinstance(prepared, list):
+    async def _run(
+        self, request: Request, principal: Principal, params: Params, media: str
+    ) -> Response:
+        prepared = self.documents.prepare(params.query)
+        if prepared.document is None:
             return self._respond(
-                {"errors": [_coded(e.formatted) for e in prepared]}, _request_error(media), media
+                {"errors": [_coded(e.formatted) for e in prepared.errors]},
+                _request_error(media),
+                media,
             )
         operation = get_operation_ast(prepared.document, params.operation_name)
         if operation is None:
-            raise RequestProblem(
+            raise Refusal(
                 400,
                 "operationName must name one operation of the document."
                 if params.operation_name
                 else "The document has several operations: send operationName.",
             )
         if request.method == "GET" and operation.operation != OperationType.QUERY:
-            raise RequestProblem(405, "Mutations are sent by POST.", headers={"Allow": "POST"})
+            raise Refusal(405, "Mutations are sent by POST.", headers={"Allow": "POST"})
+        null = prepared.null_where_required(operation, params.variables)
+        if null is not None:
+            error = {"message": null, "extensions": {"code": "BAD_USER_INPUT"}}
+            return self._respond({"errors": [error]}, _request_error(media), media)
 
-        principal = await authenticate(request.headers.get("authorization"))
         charge = await self._charge(principal, operation, prepared, params.variables)
-        if charge is not None and not charge.allowed:
+        if not charge.allowed:
             retry = max(1, round(charge.retry_after_seconds + 0.49))
-            raise RequestProblem(
+            raise Refusal(
                 429,
                 f"Rate limit exceeded: this request costs {charge.cost} points and the key has "
                 f"{charge.remaining}; retry in {retry} s.",
@@ -284,75 +215,42 @@ class GraphQLEndpoint:
         context = Context(
             request_id=request.state.request_id, authenticate=known, settings=self.config
         )
-        result = await schema.execute(
-            params.query,
-            variable_values=params.variables,
-            context_value=context,
-            operation_name=params.operation_name,
-        )
+        with executing(prepared.document, self.documents.hide_suggestions):
+            result = await schema.execute(
+                params.query,
+                variable_values=params.variables,
+                context_value=context,
+                operation_name=params.operation_name,
+            )
         body, executed = _body_of(result)
-        if charge is not None:
-            body.setdefault("extensions", {})["cost"] = charge.extension()
+        body.setdefault("extensions", {})["cost"] = charge.extension()
         status = 200 if executed or media == JSON else _request_error(media)
         return self._respond(body, status, media)
 
     async def _charge(
         self,
-        principal: Principal | None,
+        principal: Principal,
         operation: OperationDefinitionNode,
         prepared: Prepared,
         variables: dict[str, Any],
-    ) -> Charge | None:
-        """The request's cost charged to its key; None for a request without a key (it can
-        only learn that it needs one)."""
-        try:
-            cost = query_cost(schema._schema, operation, prepared.fragments, variables)
-        except (GraphQLError, TypeError, ValueError):
-            cost = 1  # variables that do not coerce fail in execution, before any work
+    ) -> Charge:
+        """The request's cost, charged to its key."""
+        cost = query_cost(schema._schema, operation, prepared.fragments, variables)
         if cost > self.config.max_query_cost:
-            raise RequestProblem(
+            raise Refusal(
                 400,
                 f"This query would cost {cost} points; the most one request may cost is "
                 f"{self.config.max_query_cost}. Ask for smaller pages.",
                 cost={"requested": cost, "maxQueryCost": self.config.max_query_cost},
             )
-        if principal is None:
-            return None
         return await self.budgets.spend(principal.key_id, cost)
 
 
 _ALLOW_ALL = {"Allow": "GET, POST"}
 
 
-def _unexpected(error: Exception, request_id: str) -> RequestProblem:
-    outage = report_database_failure(error, request_id)
-    if outage is not None:
-        return RequestProblem(
-            503,
-            outage.message,
-            code=outage.code,
-            headers={"Retry-After": "1"},
-            **{k: v for k, v in outage.extensions.items() if k != "code"},
-            requestId=request_id,
-        )
-    log.error("unexpected error (request %s)", request_id, exc_info=error)
-    return RequestProblem(
-        500,
-        "Unexpected error; quote the requestId when reporting it.",
-        code="INTERNAL_SERVER_ERROR",
-        requestId=request_id,
-    )
-
-
-def _too_large(limit: int) -> RequestProblem:
-    return RequestProblem(413, f"The request body is larger than {limit} bytes.")
-
-
-def _json(text: str, what: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise RequestProblem(400, f"{what} is not valid JSON.") from None
+def _too_large(limit: int) -> Refusal:
+    return Refusal(413, f"The request body is larger than {limit} bytes.")
 
 
 def _request_error(media: str) -> int:

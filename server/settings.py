@@ -36,10 +36,28 @@ class Settings:
     max_query_depth: int = 12
     #: Most aliases a document may use.
     max_aliases: int = 30
-    #: Most tokens a document may have (a 1,000-event batch written inline has ~45,000).
-    max_tokens: int = 60_000
+    #: Longest GraphQL document, in characters (checked before it is parsed).
+    max_document_length: int = 32_000
+    #: Most tokens a document may have, comments included (the Usage page has 171,
+    #: GraphiQL's introspection 183, an 18-event batch written inline ~950: larger inputs
+    #: go in variables).
+    max_tokens: int = 1_000
+    #: Most operations in one document (each costs validation ~0.1 ms on its own).
+    max_operations: int = 20
+    #: Most field selections and fragment spreads in a document, a fragment's counted each
+    #: time it is spread (the Usage page has 75).
+    max_selections: int = 1_000
+    #: Most comparisons of same-named fields that checking they merge may need, as bounded
+    #: by server/shape.py (1.5-4.5 µs each; the Usage page needs none, 1,000
+    #: `viewer { name }` ~2,000,000).
+    max_field_comparisons: int = 2_000
     #: Largest request body in bytes (a 1,000-event batch is ~350 kB).
     max_body_bytes: int = 4_000_000
+    #: Most JSON values in a body, counted as `,` `:` `[` `{` before it is decoded (a
+    #: 1,000-event batch has ~37,000).
+    max_json_values: int = 60_000
+    #: Bytes the cache of prepared documents may hold (estimated from their tokens).
+    document_cache_bytes: int = 16_000_000
     #: Most points one request may cost (see docs/operations.md).
     max_query_cost: int = 2_000
     #: Each API key's budget in points, and how many points come back per second.

@@ -33,7 +33,7 @@ class Api:
             encoded = json.dumps(payload).encode("ascii")
         headers["Content-Type"] = "application/json"
         response = await self.http.post("/graphql", content=encoded, headers=headers)
-        assert response.status_code in (200, 400), response.text
+        assert response.status_code in (200, 400, 401), response.text
         body: dict[str, Any] = response.json()
         return body
 

@@ -142,3 +142,23 @@ def metric(text: str, name: str, **labels: str) -> float:
         if all(have.get(k) == v for k, v in labels.items()):
             total += float(found.group(3))
     return total
+
+
+def rss_bytes(pid: int) -> int:
+    """The process's resident memory (VmRSS of /proc/<pid>/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmRSS for process {pid}")
+
+
+def answering_pid(pid: int) -> int:
+    """The process that answers a `burnrate serve` started as `pid`: the process itself when
+    it has no worker processes (one worker), checked from /proc."""
+    children = [
+        child
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    ]
+    assert not children, f"process {pid} serves through workers {children}"
+    return pid

@@ -179,21 +179,25 @@ async def test_operation_name_picks_one_operation(api: Api) -> None:
     assert unknown.status_code == 400
 
 
-async def test_graphiql_and_introspection_follow_their_settings(served: Served) -> None:
+async def test_graphiql_and_introspection_follow_their_settings(
+    served: Served, admin_key: str
+) -> None:
     introspect = {"query": "{ __schema { queryType { name } } }"}
+    keyed = {"Authorization": f"Bearer {admin_key}"}
     async with served() as client:
         page = await client.get("/graphql", headers={"Accept": "text/html"})
         assert page.status_code == 200 and "graphiql" in page.text.lower()
-        answer = await client.post("/graphql", json=introspect)
+        answer = await client.post("/graphql", json=introspect, headers=keyed)
         assert answer.json()["data"] == {"__schema": {"queryType": {"name": "Query"}}}
+        assert (await client.post("/graphql", json=introspect)).status_code == 401
     async with served(graphiql=False, introspection=False) as client:
         page = await client.get("/graphql", headers={"Accept": "text/html"})
         assert page.status_code == 406 and "text/html" not in page.headers["content-type"]
-        answer = await client.post("/graphql", json=introspect)
+        answer = await client.post("/graphql", json=introspect, headers=keyed)
         assert answer.status_code == 400
         assert "introspection" in answer.json()["errors"][0]["message"].lower()
         assert set(_codes(answer)) == {"BAD_USER_INPUT"}
-        typename = await client.post("/graphql", json={"query": "{ __typename }"})
+        typename = await client.post("/graphql", json={"query": "{ __typename }"}, headers=keyed)
         assert typename.json()["data"] == {"__typename": "Query"}
 
 

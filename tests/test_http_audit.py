@@ -1,7 +1,8 @@
 """The GraphQL-over-HTTP audit of graphql-http (the spec's reference implementation) against
 `burnrate serve`: every MUST passes, and the only SHOULDs not followed are the two the
-spec itself retired in 2025 (see docs/operations.md). Needs Node.js and npm; it installs the
-pinned audit package into tests/audit/node_modules on first use."""
+spec itself retired in 2025 (see docs/operations.md). The audit's requests carry an admin key
+(without one every request is 401). Needs Node.js and npm; it installs the pinned audit
+package into tests/audit/node_modules on first use."""
 
 from __future__ import annotations
 
@@ -37,6 +38,9 @@ def audit_tool() -> Path:
 
 def test_the_graphql_over_http_audit_passes(audit_tool: Path, tmp_sqlite: str) -> None:
     assert burnrate("migrate", database_url=tmp_sqlite).returncode == 0
+    created = burnrate("keys", "create", "--admin", "--name", "audit", database_url=tmp_sqlite)
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip().splitlines()[-1]
     port = free_port()
     server = subprocess.Popen(
         [BURNRATE, "serve", "--port", str(port)],
@@ -48,6 +52,7 @@ def test_the_graphql_over_http_audit_passes(audit_tool: Path, tmp_sqlite: str) -
         wait_ready(f"http://127.0.0.1:{port}")
         audited = subprocess.run(
             ["node", str(audit_tool), f"http://127.0.0.1:{port}/graphql"],
+            env=dict(os.environ, BURNRATE_AUDIT_KEY=key),
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
     finally:

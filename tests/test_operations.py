@@ -96,7 +96,11 @@ async def test_metrics_count_requests_latency_error_codes_and_the_pool(api: Api)
     before = (await api.http.get("/metrics")).text
     await api.ok("{ viewer { name } }")
     await api.as_key(None).error("{ viewer { name } }")
-    await api.http.post("/graphql", content="{nope", headers={"Content-Type": "application/json"})
+    await api.http.post(
+        "/graphql",
+        content="{nope",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {api.key}"},
+    )
     scrape = await api.http.get("/metrics")
     assert scrape.headers["content-type"].startswith("text/plain")
     text = scrape.text
@@ -106,8 +110,9 @@ async def test_metrics_count_requests_latency_error_codes_and_the_pool(api: Api)
 
     # the counters are the process' (every app of the suite counts): compared before/after
     graphql = {"method": "POST", "path": "/graphql"}
-    assert delta("burnrate_requests_total", **graphql, status="200") == 2
+    assert delta("burnrate_requests_total", **graphql, status="200") == 1
     assert delta("burnrate_requests_total", **graphql, status="400") == 1
+    assert delta("burnrate_requests_total", **graphql, status="401") == 1
     assert delta("burnrate_graphql_errors_total", code="UNAUTHENTICATED") == 1
     assert delta("burnrate_graphql_errors_total", code="BAD_USER_INPUT") == 1
     assert delta("burnrate_request_duration_seconds_count", path="/graphql") == 3
@@ -163,7 +168,7 @@ def test_serve_logs_json_lines_with_request_ids(tmp_sqlite: str) -> None:
     assert lines and all({"time", "level", "logger", "message"} <= set(line) for line in lines)
     access = [line for line in lines if line.get("request_id") == "trace-42"]
     assert access and access[-1]["logger"] == "burnrate.access"
-    assert access[-1]["status"] == 200 and access[-1]["duration_ms"] > 0
+    assert access[-1]["status"] == 401 and access[-1]["duration_ms"] > 0  # no key
 
 
 def test_sigterm_lets_an_in_flight_request_finish(tmp_sqlite: str, tmp_path: Path) -> None:

@@ -74,6 +74,8 @@ def test_metrics_add_up_every_worker(workers: str) -> None:
 def test_a_dead_workers_gauges_leave_with_it(workers: str) -> None:
     """A worker killed with a request in flight: its replacement's scrape does not count the
     dead one's request, and the metrics directory is removed when the server stops."""
+    created = burnrate("keys", "create", "--admin", "--name", "ops", database_url=workers)
+    key = created.stdout.strip().splitlines()[-1].encode()
     with serving(workers, "--workers", "2") as server:
         port = int(server.base.rsplit(":", 1)[1])
         hanging = []
@@ -81,6 +83,7 @@ def test_a_dead_workers_gauges_leave_with_it(workers: str) -> None:
             conn = socket.create_connection(("127.0.0.1", port))
             conn.sendall(
                 b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Authorization: Bearer " + key + b"\r\n"  # a key's body is read
                 b"Content-Length: 100\r\n\r\n{"
             )
             hanging.append(conn)
