@@ -116,7 +116,7 @@ async def _record(
     )
     tz = str(ws[0]["timezone"])
 
-    # Events of one batch under one key have the same content (resolvers.usage checks it).
+    # Events of one batch under one key have the same content (resolvers.ingest checks it).
     first_by_key: dict[str, EventRecord] = {}
     for event in events:
         first_by_key.setdefault(event.idempotency_key, event)

@@ -1,5 +1,5 @@
 """Property: the CONCURRENT_CALLS tile (a window-function sweep in SQL, on SQLite and
-PostgreSQL) equals the reference sweep in resolvers.health for random calls, including calls
+PostgreSQL) equals the reference sweep in models.rules.health for random calls, including calls
 that straddle the period's start, have no length, or send no end."""
 
 from __future__ import annotations
