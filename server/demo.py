@@ -281,7 +281,7 @@ async def load_demo(
         CreditType.TEXT_QUERIES: Decimal(max(1, math.ceil(queries / Fraction(85, 100)))),
         CreditType.VOICE_MINUTES: _amount(voice / Fraction(55, 100)),  # OK
         CreditType.CONCURRENT_CALLS: Decimal(peak_concurrency(traffic.calls, *window) + 4),
-        CreditType.PHONE_NUMBERS: Decimal(5),
+        CreditType.PHONE_NUMBERS: Decimal(1),  # two numbers in use: EXCEEDED, 200 %
         CreditType.HUMAN_AGENT_SEATS: Decimal(4),
         CreditType.CHATBOTS: Decimal(5),  # five live assistants: CRITICAL
         CreditType.TEAM_MEMBERS: Decimal(5),  # four members in use: WARNING
