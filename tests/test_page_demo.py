@@ -1,6 +1,7 @@
 """The Usage page on the demo workspace (issue 15), in Chromium: layout at phone widths,
 periods, numbers that add up, the chart, the small things. Each figure the page shows is
-compared with what the API answers for the same view. Screenshots go to tests/artifacts/ with `make screenshots`."""
+compared with what the API answers for the same view. Screenshots go to tests/artifacts/
+with `make screenshots`."""
 
 from __future__ import annotations
 
