@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # GraphiQL's scripts and styles, fetched with npm and checked (server/graphiql.py).
 GRAPHIQL := vendor/graphiql/.complete
 
-.PHONY: run test lint typecheck check schema clean
+.PHONY: run test lint typecheck check schema screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 check: lint typecheck test
+
+screenshots: $(STAMP) $(GRAPHIQL)
+	BURNRATE_SCREENSHOTS=commit $(BIN)/python -m pytest -q tests/test_page_demo.py tests/test_page_view.py
 
 schema: $(STAMP)
 	$(BIN)/burnrate schema > schema.graphql

@@ -17,11 +17,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.generate import as_input, events, fresh_database
-from models.enums import Scope
+from models.rules.enums import Scope
 from resolvers.access import Principal
 from resolvers.context import Context
 from schema.root import schema
 from server import db
+from server.settings import settings
 
 DATABASE = "burnrate_bench_ingest"
 ADMIN = Principal(0, "bench", frozenset({Scope.ADMIN}), None)
@@ -34,7 +35,7 @@ async def _admin() -> Principal:
 async def run(document: str, variables: dict[str, Any]) -> dict[str, Any]:
     result = await schema.execute(
         document, variable_values=variables,
-        context_value=Context(request_id="bench", authenticate=_admin),
+        context_value=Context(request_id="bench", authenticate=_admin, settings=settings),
     )  # fmt: skip
     if result.errors or result.data is None:
         raise RuntimeError(str(result.errors))

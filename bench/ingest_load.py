@@ -52,7 +52,7 @@ from bench.generate import (  # noqa: E402
 )
 from bench.pgprofile import Sampler, SlowLog, log_slow_statements  # noqa: E402
 from bench.run import BURNRATE, UNLIMITED, Api, free_port, new_workspace, wait_ready  # noqa: E402
-from models.enums import Scope  # noqa: E402
+from models.rules.enums import Scope  # noqa: E402
 from server import db  # noqa: E402
 from server.auth import create_key  # noqa: E402
 

@@ -42,7 +42,7 @@ from bench.run import (  # noqa: E402
     new_workspace,
     wait_ready,
 )
-from models.enums import Scope  # noqa: E402
+from models.rules.enums import Scope  # noqa: E402
 from resolvers.ids import decode_id  # noqa: E402
 from server import db  # noqa: E402
 from server.auth import create_key  # noqa: E402

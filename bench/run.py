@@ -43,9 +43,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench import floor  # noqa: E402
 from bench.generate import ASSISTANTS, TIMEZONE, Event, as_input, events, fresh_database  # noqa: E402
-from models.enums import CreditType, Scope  # noqa: E402
+from models.rules.enums import CreditType, Scope  # noqa: E402
+from models.sql import connection  # noqa: E402
 from server import db  # noqa: E402
 from server.auth import create_key  # noqa: E402
+from server.settings import settings  # noqa: E402
 from tests.dashboard import DASHBOARD  # noqa: E402
 
 DATABASE = "burnrate_bench"
@@ -207,7 +209,7 @@ async def bulk_load(url: str, workspace_pk: int, bots: list[int], evs: Iterable[
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
-    await rebuild_rollup(db.connection(), workspace_pk, TIMEZONE)
+    await rebuild_rollup(connection(), workspace_pk, TIMEZONE)
     progress(label, total, total)
     return time.perf_counter() - began
 
@@ -271,7 +273,7 @@ def count_statements(workspace_id: str, variables: dict[str, Any]) -> Callable[[
         try:
             result = await schema.execute(
                 DASHBOARD, variable_values=variables,
-                context_value=Context(request_id="bench", authenticate=who),
+                context_value=Context(request_id="bench", authenticate=who, settings=settings),
             )  # fmt: skip
             assert not result.errors, result.errors
         finally:
@@ -362,7 +364,7 @@ async def main(sizes: list[int], repeat: int, seconds: float) -> dict[str, Any]:
         first = today - timedelta(days=29)
         pg = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
 
-        from resolvers.days import billing_period
+        from models.rules.days import billing_period
         from resolvers.ids import decode_id
 
         period = billing_period(today, 1)

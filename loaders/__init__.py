@@ -1,1 +1,2 @@
-"""Per-request DataLoaders: one batched SQL statement per batch, results in key order."""
+"""Batched lookups (DataLoaders: one SQL statement per batch, results in key order),
+gathered on `Lookups` and bound to the connection they read through."""

@@ -1,4 +1,4 @@
-"""A small typed base for loaders keyed by primary key."""
+"""A small typed base for loaders, bound to the connection they read through."""
 
 from __future__ import annotations
 
@@ -7,19 +7,32 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 from aiodataloader import DataLoader
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from models.sql import connection
 
 K = TypeVar("K")
 V = TypeVar("V")
 
 
 class Loader(DataLoader, Generic[K, V]):  # type: ignore[type-arg]
-    """DataLoader with typed lookups; subclasses implement `batch_load_fn`.
+    """DataLoader with typed lookups; subclasses implement `batch_load_fn` and read through
+    `self.conn`: the transaction's connection when one was given (a write reading what it
+    has not committed yet), else the pool's.
 
     A key's future is shared by every field that asks for it, so each waits through
     `asyncio.shield`: when graphql-core cancels one field (a sibling failed), the shared
     future must not be cancelled with it, or every other field waiting on the same key fails
     with CancelledError (found by the schema fuzz test: one bad argument next to two `usage`
     selections failed the whole request)."""
+
+    def __init__(self, conn: BaseDBAsyncClient | None = None) -> None:
+        super().__init__()
+        self._conn = conn
+
+    @property
+    def conn(self) -> BaseDBAsyncClient:
+        return self._conn or connection()
 
     async def get(self, key: K) -> V:
         result: V = await asyncio.shield(self.load(key))

@@ -3,7 +3,7 @@ without re-reading a day's calls.
 
 A call is a live PHONE conversation; it is active at t when started_at ≤ t < its end, or
 t = started_at, its end being ended_at (or started_at when ended_at is not after it), or
-last_activity_at when no end was sent. The reference sweep is resolvers.health.peak_concurrency.
+last_activity_at when no end was sent. The reference sweep is models.rules.health.peak_concurrency.
 
 How a day's peak is kept, for all assistants (assistant_id 0) and for each one:
 
@@ -35,9 +35,11 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from models.rules.tz import local_date, zone
 from models.sql import (
     SQLITE_CHUNK,
     as_datetime,
+    chunks,
     execute,
     execute_many,
     in_list,
@@ -46,7 +48,6 @@ from models.sql import (
     query,
     update_rows,
 )
-from models.tz import local_date, zone
 
 ALL_ASSISTANTS = 0
 SLOT_SECONDS = 900
@@ -311,10 +312,8 @@ async def _calls_with_edges_in(
     if not keys:
         return []
     found: list[dict[str, Any]] = []
-    chunks = [keys] if is_postgres(conn) else [
-        keys[n : n + SQLITE_CHUNK // 2] for n in range(0, len(keys), SQLITE_CHUNK // 2)
-    ]  # fmt: skip
-    for chunk in chunks:
+    # Each key appears twice in the statement (start and end edges).
+    for chunk in chunks(conn, keys, SQLITE_CHUNK // 2):
         # A UNION rather than an OR: each half has its own index whatever the table's size.
         starts, values = in_list(conn, '"call_start_slot"', chunk, "bigint")
         ends, more = in_list(conn, '"call_end_slot"', chunk, "bigint")

@@ -12,8 +12,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models.calls import CallShape, call_shape
 from models.events import EventProblem, EventRecord
+from models.rules.tz import local_date
 from models.sql import as_date, as_datetime, insert_rows, is_postgres, select_in, update_rows, utc
-from models.tz import local_date
 
 CONVERSATION_COLUMNS = [
     ("workspace_id", "int"), ("external_id", "text"), ("channel", "text"), ("type", "text"),

@@ -43,7 +43,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
 from models.calls import CallChanges, apply_call_changes
 from models.conversations import (
@@ -60,12 +59,11 @@ from models.events import (
     stored_content_problems,
 )
 from models.rollup import RollupDelta, RollupKey, add_to_rollup
-from models.sql import execute, is_postgres, query, update_rows
-from models.tz import local_date
+from models.rules.tz import local_date
+from models.sql import execute, is_postgres, query, transaction, update_rows
 
 __all__ = ["EventProblem", "EventRecord", "RecordOutcome", "StoredConflict", "record_events"]
 
-CONNECTION = "default"
 _MAX_ATTEMPTS = 4
 
 
@@ -81,7 +79,7 @@ async def record_events(workspace_id: int, events: Sequence[EventRecord]) -> Rec
     while True:
         attempt += 1
         try:
-            async with in_transaction(CONNECTION) as conn:
+            async with transaction() as conn:
                 return await _record(conn, workspace_id, events)
         except Exception as exc:
             if attempt < _MAX_ATTEMPTS and _is_retryable(exc):
@@ -118,7 +116,7 @@ async def _record(
     )
     tz = str(ws[0]["timezone"])
 
-    # Events of one batch under one key have the same content (resolvers.usage checks it).
+    # Events of one batch under one key have the same content (resolvers.ingest checks it).
     first_by_key: dict[str, EventRecord] = {}
     for event in events:
         first_by_key.setdefault(event.idempotency_key, event)

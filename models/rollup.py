@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from models.rules.tz import local_date
 from models.sql import as_date, as_datetime, execute, execute_many, insert_rows, query
-from models.tz import local_date
 
 if TYPE_CHECKING:
     from models.events import EventRecord

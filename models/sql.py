@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+T = TypeVar("T")
+
+#: The name of Burnrate's one database connection in Tortoise's configuration.
+CONNECTION = "default"
+
+
+def connection() -> BaseDBAsyncClient:
+    """The connection (pool) outside any transaction."""
+    client: BaseDBAsyncClient = connections.get(CONNECTION)
+    return client
+
+
+def transaction() -> Any:
+    """`async with transaction() as conn:` one transaction on Burnrate's connection."""
+    return in_transaction(CONNECTION)
 
 
 def is_postgres(conn: BaseDBAsyncClient) -> bool:
@@ -30,8 +48,20 @@ def row_values(count: int, width: int) -> str:
     return ", ".join([one] * count)
 
 
-#: Rows per statement on SQLite (its limit is 32,766 parameters).
+#: Rows (or keys) per statement on SQLite, whose limit is 32,766 parameters.
 SQLITE_CHUNK = 2000
+
+
+def chunks(
+    conn: BaseDBAsyncClient, items: Sequence[T], size: int = SQLITE_CHUNK
+) -> Iterator[Sequence[T]]:
+    """The items as one statement takes them: all at once on PostgreSQL (they travel as
+    arrays), in slices of at most `size` on SQLite."""
+    if is_postgres(conn):
+        yield items
+        return
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _unnest(
@@ -66,8 +96,7 @@ async def insert_rows(
         source, by_column = _unnest(columns, rows)
         return await query(conn, f"{head}SELECT * FROM {source} {tail}", by_column)
     out: list[dict[str, Any]] = []
-    for start in range(0, len(rows), SQLITE_CHUNK):
-        chunk = rows[start : start + SQLITE_CHUNK]
+    for chunk in chunks(conn, rows):
         values = [v for row in chunk for v in row]
         out += await query(
             conn, f"{head}VALUES {row_values(len(chunk), len(columns))} {tail}", values
@@ -122,10 +151,7 @@ async def select_in(
 ) -> list[dict[str, Any]]:
     """`sql AND column IN keys suffix`: one statement on PostgreSQL, chunks on SQLite."""
     found: list[dict[str, Any]] = []
-    chunks = [keys] if is_postgres(conn) else [
-        keys[start : start + SQLITE_CHUNK] for start in range(0, len(keys), SQLITE_CHUNK)
-    ]  # fmt: skip
-    for chunk in chunks:
+    for chunk in chunks(conn, keys):
         condition, keyed = in_list(conn, column, chunk, kind)
         found += await query(conn, f"{sql} AND {condition}{suffix}", [*values, *keyed])
     return found

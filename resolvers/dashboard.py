@@ -1,61 +1,42 @@
-"""The Usage page's figures (`Workspace.usage`), as SEMANTICS.md defines them.
+"""The usage core: every figure of the Usage page (SEMANTICS.md), for a workspace, a range,
+an optional agent and an instant. No GraphQL and no principal: GraphQL fields, the alerts
+evaluator, live updates, the CSV export and the demo all call these functions, after their
+own access check.
 
-A `UsageScope` is resolved once per `usage` field (range, agent, the instant of the answer);
-every figure then asks the request's loaders, so a console reading many workspaces batches
-each kind of lookup into one statement."""
+`open_scope` resolves the range and the agent once; every figure then asks the `Lookups`
+it is given, so a console reading many workspaces batches each kind of lookup into one
+statement, and a write that passes its transaction's lookups reads what it has not
+committed yet."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
-from tortoise.expressions import Q
-
-from loaders.usage import (
+from loaders.dashboard import (
     Catalog,
     ConcurrencyQuery,
     Grouping,
     RollupQuery,
     RollupSums,
 )
+from loaders.lookups import Lookups
 from models import Assistant, Conversation, Workspace
-from models.enums import METERED_TYPES, Channel, CreditType
-from models.units import MINOR_PER_UNIT
-from resolvers import health
-from resolvers import validation as v
-from resolvers.context import Context
-from resolvers.days import (
-    billing_period,
-    dates,
-    days_bounds,
-    reference_instant,
-    resolve_range,
-    today_in,
-)
+from models.rules import health
+from models.rules.days import billing_period, dates, days_bounds, reference_instant, today_in
+from models.rules.enums import METERED_TYPES, Channel, CreditType, VolumeMetric
+from models.rules.units import MINOR_PER_UNIT
+from resolvers.conversations import conversations_page
 from resolvers.errors import BadUserInput, not_found
-from resolvers.forms import parse_datetime
 from resolvers.ids import decode_id
-from resolvers.pagination import (
-    Page,
-    check_first,
-    decode_cursor,
-    encode_cursor,
-    instant_part,
-    key_part,
-)
-from server.settings import settings
+from resolvers.pagination import Page
+from resolvers.ranges import requested_days
+from server.settings import Settings
 
 _CHANNEL_ORDER = {c: i for i, c in enumerate(Channel)}
-
-
-class VolumeMetric(StrEnum):
-    CONVERSATIONS = "CONVERSATIONS"
-    MESSAGES = "MESSAGES"
-    CREDITS = "CREDITS"
 
 
 @dataclass(frozen=True)
@@ -67,6 +48,8 @@ class UsageScope:
     #: When the answer was read (asOf).
     now: datetime
     catalog: Catalog
+    #: The limits of the surface that asked (page sizes, ranking length).
+    limits: Settings
 
     @property
     def tz(self) -> str:
@@ -80,50 +63,57 @@ class UsageScope:
     def today(self) -> date:
         return today_in(self.tz, self.now)
 
+    @property
+    def reference_day(self) -> date:
+        """The earlier of today and range.end: the tiles' billing period contains it."""
+        return min(self.today, self.last)
+
     def rollup(
-        self, grouping: Grouping, first: date | None = None, last: date | None = None
+        self,
+        grouping: Grouping,
+        days: tuple[date, date] | None = None,
+        agent_id: int | bool | None = True,
     ) -> RollupQuery:
-        return RollupQuery(
-            grouping, self.workspace.id, first or self.first, last or self.last, self.agent_id
-        )
+        """Rollup sums for the range (or `days`), for the agent filter (True), for the whole
+        workspace (None) or for one assistant."""
+        first, last = days or (self.first, self.last)
+        agent = self.agent_id if agent_id is True else agent_id
+        return RollupQuery(grouping, self.workspace.id, first, last, agent or None)
 
 
-async def resolve_scope(
-    ctx: Context,
+async def open_scope(
+    lookups: Lookups,
+    limits: Settings,
     workspace: Workspace,
     start: date | None,
     end: date | None,
     agent: str | None,
+    now: datetime,
 ) -> UsageScope:
-    (await ctx.principal()).require_read()
-    now = v.utcnow()
-    try:
-        first, last = resolve_range(
-            start, end, today_in(workspace.timezone, now), settings.max_range_days
-        )
-    except ValueError as exc:
-        raise BadUserInput(f"{exc}.", field="range") from None
-    catalog = await ctx.loaders.catalog.get(workspace.id)
+    """The range (BAD_USER_INPUT when reversed or too long) and the agent (NOT_FOUND unless
+    it is an assistant of this workspace, by its global id) the figures are for."""
+    first, last = requested_days(workspace.timezone, start, end, now, limits.max_range_days)
+    catalog = await lookups.catalog.get(workspace.id)
     chosen = None
     if agent is not None:
         pk = decode_id(agent, "Assistant")
         chosen = catalog.assistant(pk) if pk is not None else None
         if chosen is None:
             raise not_found("assistant")
-    return UsageScope(workspace, first, last, chosen, now, catalog)
+    return UsageScope(workspace, first, last, chosen, now, catalog, limits)
 
 
 def _units(minor: int) -> Fraction:
     return Fraction(minor, MINOR_PER_UNIT)
 
 
-async def _total(ctx: Context, query: RollupQuery) -> RollupSums | None:
-    sums = await ctx.loaders.rollup.get(query)
+async def _total(lookups: Lookups, query: RollupQuery) -> RollupSums | None:
+    sums = await lookups.rollup.get(query)
     return sums[0] if sums else None
 
 
-async def has_data(ctx: Context, scope: UsageScope) -> bool:
-    return await _total(ctx, scope.rollup(Grouping.TOTAL)) is not None
+async def has_data(lookups: Lookups, scope: UsageScope) -> bool:
+    return await _total(lookups, scope.rollup(Grouping.TOTAL)) is not None
 
 
 @dataclass(frozen=True)
@@ -146,8 +136,8 @@ def _assistant_spans(catalog: Catalog) -> list[health.Interval]:
     return [health.Interval(a.created_at, a.archived_at) for a in catalog.assistants]
 
 
-async def summary(ctx: Context, scope: UsageScope) -> Summary:
-    total = await _total(ctx, scope.rollup(Grouping.TOTAL))
+async def summary(lookups: Lookups, scope: UsageScope) -> Summary:
+    total = await _total(lookups, scope.rollup(Grouping.TOTAL))
     instant = reference_instant(scope.last, scope.tz, scope.now)
     members = [health.Interval(m.start, m.end) for m in scope.catalog.team_members]
     return Summary(
@@ -164,9 +154,12 @@ async def summary(ctx: Context, scope: UsageScope) -> Summary:
 @dataclass(frozen=True)
 class Tile:
     credit_type: CreditType
+    #: The whole workspace's: the plan's pool is shared by every agent.
     used: Fraction
     allotted: Fraction
     period: tuple[date, date]
+    #: With an agent filter, the agent's part of `used` (None without one, and for gauges).
+    agent_used: Fraction | None
     forecast: health.Forecast | None
 
     @property
@@ -176,6 +169,10 @@ class Tile:
     @property
     def unit(self) -> str:
         return health.LABELS[self.credit_type][1]
+
+    @property
+    def status(self) -> health.TileStatus:
+        return health.status(self.used, self.allotted)
 
 
 def _metered_used(credit_type: CreditType, total: RollupSums | None) -> Fraction:
@@ -200,42 +197,53 @@ def _gauge_used(credit_type: CreditType, catalog: Catalog, instant: datetime) ->
     return health.in_use_at(spans, instant)
 
 
-async def tiles(ctx: Context, scope: UsageScope) -> list[Tile]:
-    """One tile per grant, in CreditType order, for the billing period containing range.end."""
+def _top_ups(catalog: Catalog, credit_type: CreditType, period: tuple[date, date]) -> Fraction:
+    return sum(
+        (
+            _units(t.amount)
+            for t in catalog.top_ups
+            if t.credit_type == credit_type and period[0] <= t.effective_on <= period[1]
+        ),
+        Fraction(0),
+    )
+
+
+async def tiles(lookups: Lookups, scope: UsageScope) -> list[Tile]:
+    """One tile per grant, in CreditType order, for the billing period containing the
+    reference day. `used`, the band and the forecast are the whole workspace's; an agent
+    filter adds the agent's part. Every lookup joins the request's batches."""
     catalog = scope.catalog
-    period = billing_period(scope.last, scope.workspace.billing_anchor_day)
+    period = billing_period(scope.reference_day, scope.workspace.billing_anchor_day)
     granted = [t for t in CreditType if t in catalog.grants]
-    period_end = days_bounds(period[0], period[1], scope.tz)[1]
-    pending: dict[CreditType, Any] = {}
-    if any(t in METERED_TYPES for t in granted):
-        pending[CreditType.CREDITS] = _total(ctx, scope.rollup(Grouping.TOTAL, *period))
-    if CreditType.CONCURRENT_CALLS in granted:
-        pending[CreditType.CONCURRENT_CALLS] = ctx.loaders.concurrency.get(
-            ConcurrencyQuery(scope.workspace.id, period[0], period[1], scope.agent_id)
-        )
-    results = dict(zip(pending, await asyncio.gather(*pending.values()), strict=True))
-    instant = min(scope.now, period_end)
-    today = scope.today
+    agents = [None] if scope.agent_id is None else [None, scope.agent_id]
+    pending: dict[tuple[str, int | None], Any] = {}
+    for agent in agents:
+        if any(t in METERED_TYPES for t in granted):
+            query = scope.rollup(Grouping.TOTAL, period, agent_id=agent)
+            pending[("metered", agent)] = _total(lookups, query)
+        if CreditType.CONCURRENT_CALLS in granted:
+            pending[("calls", agent)] = lookups.concurrency.get(
+                ConcurrencyQuery(scope.workspace.id, period[0], period[1], agent)
+            )
+    found = dict(zip(pending, await asyncio.gather(*pending.values()), strict=True))
+    instant = min(scope.now, days_bounds(period[0], period[1], scope.tz)[1])
     answer: list[Tile] = []
     for credit_type in granted:
         allotted = _units(catalog.grants[credit_type])
-        forecast = None
+        forecast = agent_used = None
         if credit_type in METERED_TYPES:
-            used = _metered_used(credit_type, results[CreditType.CREDITS])
-            allotted += sum(
-                (
-                    _units(t.amount)
-                    for t in catalog.top_ups
-                    if t.credit_type == credit_type and period[0] <= t.effective_on <= period[1]
-                ),
-                Fraction(0),
-            )
-            forecast = health.forecast(used, allotted, period, today)
+            used = _metered_used(credit_type, found[("metered", None)])
+            allotted += _top_ups(catalog, credit_type, period)
+            forecast = health.forecast(used, allotted, period, scope.today)
+            if scope.agent_id is not None:
+                agent_used = _metered_used(credit_type, found[("metered", scope.agent_id)])
         elif credit_type is CreditType.CONCURRENT_CALLS:
-            used = Fraction(results[CreditType.CONCURRENT_CALLS])
+            used = Fraction(found[("calls", None)])
+            if scope.agent_id is not None:
+                agent_used = Fraction(found[("calls", scope.agent_id)])
         else:
             used = Fraction(_gauge_used(credit_type, catalog, instant))
-        answer.append(Tile(credit_type, used, allotted, period, forecast))
+        answer.append(Tile(credit_type, used, allotted, period, agent_used, forecast))
     return answer
 
 
@@ -247,8 +255,8 @@ class BurnPoint:
     conversations: int
 
 
-async def daily_burn(ctx: Context, scope: UsageScope) -> list[BurnPoint]:
-    by_day = {s.group: s for s in await ctx.loaders.rollup.get(scope.rollup(Grouping.DAY))}
+async def daily_burn(lookups: Lookups, scope: UsageScope) -> list[BurnPoint]:
+    by_day = {s.group: s for s in await lookups.rollup.get(scope.rollup(Grouping.DAY))}
     points = []
     for day in dates(scope.first, scope.last):
         sums = by_day.get(day)
@@ -281,14 +289,15 @@ def _metric(sums: RollupSums, by: str) -> Fraction:
 
 
 async def top_assistants(
-    ctx: Context, scope: UsageScope, limit: int, by: str
+    lookups: Lookups, scope: UsageScope, limit: int, by: str
 ) -> list[AssistantFigures]:
-    if not 1 <= limit <= settings.max_top_assistants:
+    most = scope.limits.max_top_assistants
+    if not 1 <= limit <= most:
         raise BadUserInput(
-            f"limit must be between 1 and {settings.max_top_assistants}, got {limit}.",
+            f"limit must be between 1 and {most}, got {limit}.",
             field="limit",
         )
-    rows = await ctx.loaders.rollup.get(scope.rollup(Grouping.ASSISTANT))
+    rows = await lookups.rollup.get(scope.rollup(Grouping.ASSISTANT))
     total = sum((_metric(r, by) for r in rows), Fraction(0))
     ranked: list[AssistantFigures] = []
     for sums in rows:
@@ -324,10 +333,10 @@ class ChannelFigures:
     share: Fraction
 
 
-async def by_channel(ctx: Context, scope: UsageScope) -> list[ChannelFigures]:
+async def by_channel(lookups: Lookups, scope: UsageScope) -> list[ChannelFigures]:
     rows = [
         r
-        for r in await ctx.loaders.rollup.get(scope.rollup(Grouping.CHANNEL))
+        for r in await lookups.rollup.get(scope.rollup(Grouping.CHANNEL))
         if r.conversations_started > 0
     ]
     total = sum(r.conversations_started for r in rows)
@@ -341,59 +350,24 @@ async def by_channel(ctx: Context, scope: UsageScope) -> list[ChannelFigures]:
     return shares
 
 
-async def conversations_page(
-    workspace_id: int,
-    assistant_id: int | None,
-    first_day: date,
-    last_day: date,
-    tz: str,
-    first: int,
-    after: str | None,
-) -> Page[Conversation]:
-    """Live conversations whose last activity falls in the range, newest first (ties: newest
-    id), by keyset pagination on (last_activity_at, id)."""
-    check_first(first)
-    lower, upper = days_bounds(first_day, last_day, tz)
-    base = Conversation.filter(
-        workspace_id=workspace_id,
-        playground=False,
-        last_activity_at__gte=lower,
-        last_activity_at__lt=upper,
-    )
-    if assistant_id is not None:
-        base = base.filter(assistant_id=assistant_id)
-    page = base
-    if after is not None:
-        when, pk = _activity_cursor(after)
-        page = page.filter(Q(last_activity_at__lt=when) | Q(last_activity_at=when, id__lt=pk))
-    rows = await page.order_by("-last_activity_at", "-id").limit(first + 1)
-    return Page(
-        items=rows[:first],
-        cursors=[
-            encode_cursor(v.utc_of(r.last_activity_at).isoformat(), r.id) for r in rows[:first]
-        ],
-        has_next_page=len(rows) > first,
-        had_cursor=after is not None,
-        count=base.count,
-    )
-
-
-def _activity_cursor(cursor: str) -> tuple[datetime, int]:
-    when, pk = decode_cursor(cursor, instant_part, key_part("Conversation"))
-    return parse_datetime(when), pk
-
-
 async def recent_activity(
-    ctx: Context, scope: UsageScope, first: int, after: str | None
+    lookups: Lookups, scope: UsageScope, first: int, after: str | None
 ) -> Page[Conversation]:
     """The activity list; its size comes from the rollup (conversations per day of last
     activity), so `totalCount` costs the same for a thousand conversations as for a million."""
     page = await conversations_page(
-        scope.workspace.id, scope.agent_id, scope.first, scope.last, scope.tz, first, after
+        lookups.conn,
+        scope.workspace.id,
+        scope.agent_id,
+        (scope.first, scope.last),
+        scope.tz,
+        first,
+        after,
+        scope.limits.max_page_size,
     )
 
     async def total() -> int:
-        sums = await _total(ctx, scope.rollup(Grouping.TOTAL))
+        sums = await _total(lookups, scope.rollup(Grouping.TOTAL))
         return sums.last_active if sums else 0
 
     page.count = total

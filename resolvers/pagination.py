@@ -9,15 +9,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from models.rules.forms import FormError, parse_datetime
 from resolvers import validation as v
 from resolvers.errors import BadUserInput
-from resolvers.forms import FormError, parse_datetime
 from resolvers.ids import key_max
-from server.settings import settings
 
 T = TypeVar("T")
 #: Longer than any cursor this server writes (a 200-character name, JSON-escaped).
@@ -26,8 +25,7 @@ MAX_CURSOR_LENGTH = 4096
 CursorPart = Callable[[Any], bool]
 
 
-def check_first(first: int, limit: int | None = None) -> None:
-    limit = settings.max_page_size if limit is None else limit
+def check_first(first: int, limit: int) -> None:
     if not 1 <= first <= limit:
         raise BadUserInput(f"first must be between 1 and {limit}, got {first}.")
 
@@ -62,9 +60,13 @@ def key_part(type_name: str) -> CursorPart:
     )
 
 
+#: The longest name a column holds (the `name` columns are 200 characters).
+NAME_COLUMN_LENGTH = 200
+
+
 def text_part(value: Any) -> bool:
-    """A name as stored: text the inputs accept."""
-    return isinstance(value, str) and v.is_text(value)
+    """A name as stored: text the inputs accept, no longer than its column."""
+    return isinstance(value, str) and v.is_text(value, NAME_COLUMN_LENGTH)
 
 
 def instant_part(value: Any) -> bool:
@@ -86,3 +88,22 @@ class Page(Generic[T]):
     has_next_page: bool
     had_cursor: bool
     count: Callable[[], Awaitable[int]]
+
+
+def keyset_page(
+    rows: Sequence[T],
+    first: int,
+    cursor_of: Callable[[T], Sequence[Any]],
+    after: str | None,
+    count: Callable[[], Awaitable[int]],
+) -> Page[T]:
+    """The page of a keyset query that asked for `first + 1` rows (the extra one only says
+    whether a next page exists); `cursor_of` gives a row's keys in the list's order."""
+    items = list(rows[:first])
+    return Page(
+        items=items,
+        cursors=[encode_cursor(*cursor_of(row)) for row in items],
+        has_next_page=len(rows) > first,
+        had_cursor=after is not None,
+        count=count,
+    )

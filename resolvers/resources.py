@@ -1,4 +1,5 @@
-"""Assistants, team members, phone numbers and top-ups: upserts and lists."""
+"""Assistants, team members, phone numbers and top-ups: upserts and lists. Principal-free:
+surfaces check access (resolvers/access.py) first."""
 
 from __future__ import annotations
 
@@ -9,33 +10,24 @@ from decimal import Decimal
 from typing import TypeVar
 
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
-from models import Assistant, PhoneNumber, TeamMember, TopUp
-from models.enums import FRACTIONAL_TYPES, METERED_TYPES, CreditType
-from models.ledger import CONNECTION
-from models.sql import upsert
+from loaders.lookups import Lookups
+from models import Assistant, PhoneNumber, TeamMember, TopUp, Workspace
+from models.rules.enums import FRACTIONAL_TYPES, METERED_TYPES, CreditType
+from models.sql import transaction, upsert
 from resolvers import validation as v
-from resolvers.context import Context
 from resolvers.errors import BadUserInput
-from resolvers.pagination import (
-    Page,
-    check_first,
-    decode_cursor,
-    encode_cursor,
-    key_part,
-    text_part,
-)
-from resolvers.workspace import admin_workspace, writable_workspace
+from resolvers.pagination import Page, check_first, decode_cursor, key_part, keyset_page, text_part
+from server.settings import Settings
 
 
 def _interval(
-    start_field: str, start: datetime | None, end_field: str, end: datetime | None
+    checks: v.Checks, start_field: str, start: datetime | None, end_field: str, end: datetime | None
 ) -> datetime:
     """The start (default: now) of an in-use interval; checks the end is not before it."""
     now = v.utcnow()
     begun = start or now
-    v.not_future(start_field, begun, now)
+    checks.not_future(start_field, begun, now)
     v.interval(start_field, begun, end_field, end)
     return begun
 
@@ -56,7 +48,11 @@ class Interval:
 
 
 async def _upsert_with_interval(
-    model: type[M], key: dict[str, object], interval: Interval, values: dict[str, object]
+    checks: v.Checks,
+    model: type[M],
+    key: dict[str, object],
+    interval: Interval,
+    values: dict[str, object],
 ) -> M:
     """Upsert a row keyed by its natural key. An omitted start keeps the stored one (now, for
     a new row); the end is what is sent, so a row can be ended and reopened."""
@@ -64,7 +60,7 @@ async def _upsert_with_interval(
     stored = getattr(existing, interval.start_column) if existing else None
     try:
         begun = _interval(
-            interval.start_field, interval.start or stored, interval.end_field, interval.end
+            checks, interval.start_field, interval.start or stored, interval.end_field, interval.end
         )
     except v.FieldProblem as problem:
         raise v.fail(problem) from None
@@ -72,7 +68,7 @@ async def _upsert_with_interval(
     if interval.start is not None:
         always[interval.start_column] = interval.start
     on_insert = {} if interval.start is not None else {interval.start_column: begun}
-    async with in_transaction(CONNECTION) as conn:
+    async with transaction() as conn:
         pk = await upsert(conn, model._meta.db_table, key, always, on_insert)
     return await model.get(id=pk)
 
@@ -87,20 +83,21 @@ def _checked(*checks: Callable[[], object]) -> None:
 
 
 async def upsert_assistant(
-    ctx: Context,
-    workspace_id: str,
+    settings: Settings,
+    workspace: Workspace,
     external_id: str,
     name: str,
     created_at: datetime | None,
     archived_at: datetime | None,
 ) -> Assistant:
     """Keyed by externalId; archivedAt is what is sent, so an assistant can be restored."""
-    workspace = await writable_workspace(ctx, workspace_id)
+    checks = v.Checks(settings)
     _checked(
-        lambda: v.text("input.externalId", external_id),
-        lambda: v.text("input.name", name),
+        lambda: checks.text("input.externalId", external_id),
+        lambda: checks.text("input.name", name),
     )
     return await _upsert_with_interval(
+        checks,
         Assistant,
         {"workspace_id": workspace.id, "external_id": external_id},
         Interval("created_at", "input.createdAt", created_at,
@@ -110,20 +107,21 @@ async def upsert_assistant(
 
 
 async def upsert_team_member(
-    ctx: Context,
-    workspace_id: str,
+    settings: Settings,
+    workspace: Workspace,
     external_id: str,
     display_name: str | None,
     agent_seat: bool,
     joined_at: datetime | None,
     removed_at: datetime | None,
 ) -> TeamMember:
-    workspace = await writable_workspace(ctx, workspace_id)
+    checks = v.Checks(settings)
     _checked(
-        lambda: v.text("input.externalId", external_id),
-        lambda: v.optional_text("input.displayName", display_name),
+        lambda: checks.text("input.externalId", external_id),
+        lambda: checks.optional_text("input.displayName", display_name),
     )
     return await _upsert_with_interval(
+        checks,
         TeamMember,
         {"workspace_id": workspace.id, "external_id": external_id},
         Interval("joined_at", "input.joinedAt", joined_at,
@@ -133,15 +131,16 @@ async def upsert_team_member(
 
 
 async def upsert_phone_number(
-    ctx: Context,
-    workspace_id: str,
+    settings: Settings,
+    workspace: Workspace,
     number: str,
     activated_at: datetime | None,
     released_at: datetime | None,
 ) -> PhoneNumber:
-    workspace = await writable_workspace(ctx, workspace_id)
+    checks = v.Checks(settings)
     _checked(lambda: v.phone_number("input.number", number))
     return await _upsert_with_interval(
+        checks,
         PhoneNumber,
         {"workspace_id": workspace.id, "number": number},
         Interval("activated_at", "input.activatedAt", activated_at,
@@ -151,29 +150,29 @@ async def upsert_phone_number(
 
 
 async def grant_top_up(
-    ctx: Context,
-    workspace_id: str,
+    settings: Settings,
+    workspace: Workspace,
     idempotency_key: str,
     credit_type: CreditType,
     amount: Decimal,
     effective_on: date,
 ) -> TopUp:
     """Idempotent by key: a repeat returns the stored top-up; a different one is refused."""
-    workspace = await admin_workspace(ctx, workspace_id)
+    checks = v.Checks(settings)
     try:
-        v.text("input.idempotencyKey", idempotency_key)
+        checks.text("input.idempotencyKey", idempotency_key)
         if credit_type not in METERED_TYPES:
             raise v.FieldProblem(
                 "input.creditType",
                 f"top-ups apply to metered credit types only "
                 f"({', '.join(sorted(t.value for t in METERED_TYPES))})",
             )
-        minor = v.amount(
+        minor = checks.amount(
             "input.amount", amount, whole=credit_type not in FRACTIONAL_TYPES, positive=True
         )
     except v.FieldProblem as problem:
         raise v.fail(problem) from None
-    async with in_transaction(CONNECTION) as conn:
+    async with transaction() as conn:
         await TopUp.bulk_create(
             [
                 TopUp(
@@ -201,12 +200,17 @@ async def grant_top_up(
     return stored
 
 
-async def resolve_assistants(
-    ctx: Context, workspace_id: int, first: int, after: str | None, include_archived: bool
+async def assistants_page(
+    lookups: Lookups,
+    workspace_id: int,
+    first: int,
+    after: str | None,
+    include_archived: bool,
+    max_page_size: int,
 ) -> Page[Assistant]:
     """A workspace's assistants by name, then id."""
-    check_first(first)
-    base = Assistant.filter(workspace_id=workspace_id)
+    check_first(first, max_page_size)
+    base = Assistant.filter(workspace_id=workspace_id).using_db(lookups.conn)
     if not include_archived:
         base = base.filter(archived_at__isnull=True)
     page = base
@@ -215,11 +219,5 @@ async def resolve_assistants(
         page = page.filter(Q(name__gt=name) | Q(name=name, id__gt=pk))
     rows = await page.order_by("name", "id").limit(first + 1)
     for row in rows:
-        ctx.loaders.assistant_by_id.prime(row.id, row)
-    return Page(
-        items=rows[:first],
-        cursors=[encode_cursor(r.name, r.id) for r in rows[:first]],
-        has_next_page=len(rows) > first,
-        had_cursor=after is not None,
-        count=base.count,
-    )
+        lookups.assistant_by_id.prime(row.id, row)
+    return keyset_page(rows, first, lambda r: (r.name, r.id), after, base.count)

@@ -1,15 +1,19 @@
-"""Input checks shared by the mutations. Each failure names the field it is about."""
+"""Input checks shared by the writes. Each failure names the field it is about.
+
+The checks whose limits are settings take the limit as an argument; `Checks` binds them to
+the `Settings` of the surface that asked (a request's, the demo's, a test's)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from models.units import AmountError, to_minor
-from resolvers.days import is_known_timezone
+from models.rules.days import is_known_timezone
+from models.rules.units import AmountError, to_minor
 from resolvers.errors import BadUserInput
-from server.settings import settings
+from server.settings import Settings
 
 _PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -38,8 +42,8 @@ def fail(problem: FieldProblem) -> BadUserInput:
     return BadUserInput(str(problem), field=problem.field)
 
 
-def text(field: str, value: str, *, required: bool = True, max_length: int | None = None) -> str:
-    limit = max_length or settings.max_string_length
+def text(field: str, value: str, max_length: int, *, required: bool = True) -> str:
+    limit = max_length
     if required and not value.strip():
         raise FieldProblem(field, "must not be empty")
     if len(value) > limit:
@@ -55,28 +59,24 @@ def text(field: str, value: str, *, required: bool = True, max_length: int | Non
     return value
 
 
-def is_text(value: str, max_length: int | None = None) -> bool:
+def is_text(value: str, max_length: int) -> bool:
     """Whether `text` accepts the value (required or not)."""
     try:
-        text("", value, required=False, max_length=max_length)
+        text("", value, max_length, required=False)
     except FieldProblem:
         return False
     return True
 
 
-def optional_text(field: str, value: str | None) -> str | None:
-    return None if value is None else text(field, value, required=False)
-
-
 def plan_code(field: str, value: str) -> str:
-    text(field, value, max_length=64)
+    text(field, value, 64)
     if not _CODE.fullmatch(value):
         raise FieldProblem(field, "may hold letters, digits, '_', '.' and '-' only")
     return value
 
 
 def timezone_name(field: str, value: str) -> str:
-    text(field, value, max_length=64)
+    text(field, value, 64)
     if not is_known_timezone(value):
         raise FieldProblem(field, f"{value!r} is not an IANA time zone (e.g. 'Europe/Berlin')")
     return value
@@ -89,22 +89,25 @@ def anchor_day(field: str, value: int) -> int:
 
 
 def phone_number(field: str, value: str) -> str:
-    text(field, value, max_length=32)
+    text(field, value, 32)
     if not _PHONE.fullmatch(value):
         raise FieldProblem(field, f"{value!r} is not an E.164 number such as '+14155550123'")
     return value
 
 
-def amount(field: str, value: Decimal, *, whole: bool = False, positive: bool = False) -> int:
-    """A non-negative decimal in minor units; `whole` for counts, `positive` to refuse 0."""
+def amount(
+    field: str, value: Decimal, max_amount: int, *, whole: bool = False, positive: bool = False
+) -> int:
+    """A non-negative decimal in minor units, at most `max_amount`; `whole` for counts,
+    `positive` to refuse 0."""
     if value < 0:
         raise FieldProblem(field, f"must not be negative, got {value}")
     if positive and value == 0:
         raise FieldProblem(field, "must be greater than 0")
     if whole and value != value.to_integral_value():
         raise FieldProblem(field, f"must be a whole number, got {value}")
-    if value > settings.max_event_amount:
-        raise FieldProblem(field, f"must be at most {settings.max_event_amount}, got {value}")
+    if value > max_amount:
+        raise FieldProblem(field, f"must be at most {max_amount}, got {value}")
     try:
         minor = to_minor(value)
     except AmountError as exc:
@@ -123,8 +126,8 @@ def count(field: str, value: int) -> int:
     return value
 
 
-def not_future(field: str, value: datetime, now: datetime) -> datetime:
-    if value > now + timedelta(seconds=settings.max_future_skew_seconds):
+def not_future(field: str, value: datetime, now: datetime, skew_seconds: float) -> datetime:
+    if value > now + timedelta(seconds=skew_seconds):
         raise FieldProblem(field, f"{value.isoformat()} lies in the future")
     return value
 
@@ -140,3 +143,24 @@ def utcnow() -> datetime:
 
 def utc_of(value: datetime) -> datetime:
     return value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Checks:
+    """The checks whose limits are settings, bound to one `Settings`."""
+
+    settings: Settings
+
+    def text(self, field: str, value: str, *, required: bool = True) -> str:
+        return text(field, value, self.settings.max_string_length, required=required)
+
+    def optional_text(self, field: str, value: str | None) -> str | None:
+        return None if value is None else self.text(field, value, required=False)
+
+    def amount(
+        self, field: str, value: Decimal, *, whole: bool = False, positive: bool = False
+    ) -> int:
+        return amount(field, value, self.settings.max_event_amount, whole=whole, positive=positive)
+
+    def not_future(self, field: str, value: datetime, now: datetime) -> datetime:
+        return not_future(field, value, now, self.settings.max_future_skew_seconds)

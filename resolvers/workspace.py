@@ -1,23 +1,20 @@
-"""Plans, workspaces and the viewer: reads and admin writes."""
+"""Plans and workspaces: the workspaces a key lists, and the admin writes. Principal-free:
+surfaces check access (resolvers/access.py) first."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tortoise.transactions import in_transaction
-
+from loaders.lookups import Lookups
 from models import Plan, PlanGrant, Workspace
-from models.enums import FRACTIONAL_TYPES, CreditType
-from models.ledger import CONNECTION
 from models.rollup import rebuild_rollup, relocalize
-from models.sql import is_out_of_range, upsert
+from models.rules.enums import FRACTIONAL_TYPES, CreditType
+from models.sql import is_out_of_range, transaction, upsert
 from resolvers import validation as v
-from resolvers.access import Principal
-from resolvers.context import Context
 from resolvers.errors import BadUserInput, not_found
-from resolvers.ids import decode_id
-from resolvers.pagination import Page, check_first, decode_cursor, encode_cursor, key_part
+from resolvers.pagination import Page, check_first, decode_cursor, key_part, keyset_page
+from server.settings import Settings
 
 #: Credit types whose grant is shown as `SlotUsage.available`.
 _SLOT_TYPES = frozenset({CreditType.CHATBOTS, CreditType.TEAM_MEMBERS})
@@ -29,87 +26,44 @@ class GrantSpec:
     per_period: Decimal
 
 
-async def resolve_viewer(ctx: Context) -> Principal:
-    return await ctx.principal()
-
-
-async def visible_workspace(ctx: Context, workspace_id: int | None) -> Workspace:
-    """The workspace if this key may see it; NOT_FOUND for absent and foreign alike."""
-    principal = await ctx.principal()
-    if workspace_id is None or not principal.may_see(workspace_id):
-        raise not_found("workspace")
-    workspace = await ctx.loaders.workspace_by_id.get(workspace_id)
-    if workspace is None:
-        raise not_found("workspace")
-    return workspace
-
-
-async def readable_workspace(ctx: Context, global_id: str) -> Workspace:
-    (await ctx.principal()).require_read()
-    return await visible_workspace(ctx, decode_id(global_id, "Workspace"))
-
-
-async def writable_workspace(ctx: Context, global_id: str) -> Workspace:
-    (await ctx.principal()).require_write()
-    return await visible_workspace(ctx, decode_id(global_id, "Workspace"))
-
-
-async def admin_workspace(ctx: Context, global_id: str) -> Workspace:
-    (await ctx.principal()).require_admin()
-    return await visible_workspace(ctx, decode_id(global_id, "Workspace"))
-
-
-async def resolve_viewer_workspace(ctx: Context) -> Workspace | None:
-    principal = await ctx.principal()
-    if principal.workspace_id is None:
-        return None
-    return await ctx.loaders.workspace_by_id.get(principal.workspace_id)
-
-
-async def resolve_workspaces(ctx: Context, first: int, after: str | None) -> Page[Workspace]:
-    """Workspaces the key may read, oldest first: all for admin, its own otherwise."""
-    principal = await ctx.principal()
-    principal.require_read()
-    check_first(first)
-    base = Workspace.all()
-    if not principal.is_admin:
-        base = base.filter(id=principal.workspace_id)
+async def workspaces_page(
+    lookups: Lookups, only: int | None, first: int, after: str | None, max_page_size: int
+) -> Page[Workspace]:
+    """Workspaces oldest first: all of them, or `only` that one."""
+    check_first(first, max_page_size)
+    base = Workspace.all().using_db(lookups.conn)
+    if only is not None:
+        base = base.filter(id=only)
     page = base
     if after is not None:
         (after_id,) = decode_cursor(after, key_part("Workspace"))
         page = page.filter(id__gt=after_id)
     rows = await page.order_by("id").limit(first + 1)
     for row in rows:
-        ctx.loaders.workspace_by_id.prime(row.id, row)
-    return Page(
-        items=rows[:first],
-        cursors=[encode_cursor(r.id) for r in rows[:first]],
-        has_next_page=len(rows) > first,
-        had_cursor=after is not None,
-        count=base.count,
-    )
+        lookups.workspace_by_id.prime(row.id, row)
+    return keyset_page(rows, first, lambda r: (r.id,), after, base.count)
 
 
-async def resolve_plan(ctx: Context, plan_id: int) -> Plan:
-    plan = await ctx.loaders.plan_by_id.get(plan_id)
+async def plan_of(lookups: Lookups, plan_id: int) -> Plan:
+    plan = await lookups.plan_by_id.get(plan_id)
     if plan is None:
         raise not_found("plan")
     return plan
 
 
-async def resolve_grants(ctx: Context, plan_id: int) -> list[PlanGrant]:
-    return await ctx.loaders.grants_by_plan_id.get(plan_id)
+async def grants_of(lookups: Lookups, plan_id: int) -> list[PlanGrant]:
+    return await lookups.grants_by_plan_id.get(plan_id)
 
 
-async def upsert_plan(ctx: Context, code: str, name: str, grants: list[GrantSpec]) -> Plan:
-    (await ctx.principal()).require_admin()
+async def upsert_plan(settings: Settings, code: str, name: str, grants: list[GrantSpec]) -> Plan:
+    checks = v.Checks(settings)
     try:
         v.plan_code("input.code", code)
-        v.text("input.name", name)
-        minor = _grant_amounts(grants)
+        checks.text("input.name", name)
+        minor = _grant_amounts(checks, grants)
     except v.FieldProblem as problem:
         raise v.fail(problem) from None
-    async with in_transaction(CONNECTION) as conn:
+    async with transaction() as conn:
         plan_id = await upsert(
             conn,
             "plan",
@@ -128,7 +82,7 @@ async def upsert_plan(ctx: Context, code: str, name: str, grants: list[GrantSpec
     return await Plan.get(id=plan_id)
 
 
-def _grant_amounts(grants: list[GrantSpec]) -> dict[CreditType, int]:
+def _grant_amounts(checks: v.Checks, grants: list[GrantSpec]) -> dict[CreditType, int]:
     minor: dict[CreditType, int] = {}
     for i, grant in enumerate(grants):
         field = f"input.grants[{i}].perPeriod"
@@ -137,7 +91,7 @@ def _grant_amounts(grants: list[GrantSpec]) -> dict[CreditType, int]:
                 f"input.grants[{i}].creditType", f"{grant.credit_type.value} is granted twice"
             )
         whole = grant.credit_type not in FRACTIONAL_TYPES
-        minor[grant.credit_type] = v.amount(field, grant.per_period, whole=whole)
+        minor[grant.credit_type] = checks.amount(field, grant.per_period, whole=whole)
         if grant.credit_type in _SLOT_TYPES and grant.per_period > v.GRAPHQL_INT_MAX:
             # SlotUsage.available is a GraphQL Int.
             raise v.FieldProblem(
@@ -155,11 +109,10 @@ async def _plan_by_code(field: str, code: str) -> Plan:
 
 
 async def create_workspace(
-    ctx: Context, name: str, timezone: str, plan_code: str, billing_anchor_day: int
+    settings: Settings, name: str, timezone: str, plan_code: str, billing_anchor_day: int
 ) -> Workspace:
-    (await ctx.principal()).require_admin()
     try:
-        v.text("input.name", name)
+        v.Checks(settings).text("input.name", name)
         v.timezone_name("input.timezone", timezone)
         v.anchor_day("input.billingAnchorDay", billing_anchor_day)
         plan = await _plan_by_code("input.planCode", plan_code)
@@ -171,19 +124,18 @@ async def create_workspace(
 
 
 async def update_workspace(
-    ctx: Context,
-    global_id: str,
+    settings: Settings,
+    workspace: Workspace,
     name: str | None,
     timezone: str | None,
     plan_code: str | None,
     billing_anchor_day: int | None,
 ) -> Workspace:
     """Change what is given; a new time zone re-dates the ledger and rebuilds the rollup."""
-    workspace = await admin_workspace(ctx, global_id)
     changes: dict[str, object] = {}
     try:
         if name is not None:
-            changes["name"] = v.text("input.name", name)
+            changes["name"] = v.Checks(settings).text("input.name", name)
         if timezone is not None:
             changes["timezone"] = v.timezone_name("input.timezone", timezone)
         if billing_anchor_day is not None:
@@ -210,7 +162,7 @@ async def update_workspace(
 async def _apply_changes(
     workspace_id: int, changes: dict[str, object], timezone: str | None
 ) -> None:
-    async with in_transaction(CONNECTION) as conn:
+    async with transaction() as conn:
         # Locking the row makes concurrent recordUsage calls wait, so none dates its events
         # in the old zone after the rebuild.
         locked = await Workspace.filter(id=workspace_id).using_db(conn).select_for_update().get()

@@ -9,15 +9,14 @@ from fractions import Fraction
 
 import strawberry
 
-from models.enums import Channel, CreditType
+from models.rules.enums import Channel, CreditType, VolumeMetric
+from models.rules.health import TileStatus, ratio, remaining, to_decimal
 from resolvers import dashboard
-from resolvers.dashboard import VolumeMetric
-from resolvers.health import TileStatus, ratio, remaining, status, to_decimal
 from schema.context import Info
+from schema.conversations import Conversation
 from schema.pagination import Connection, build_connection, given
 from schema.resources import Assistant
 from schema.scalars import BigInt
-from schema.usage import Conversation
 
 
 @strawberry.type
@@ -66,12 +65,20 @@ class PlanTile:
     credit_type: CreditType
     label: str
     unit: str
-    used: decimal.Decimal
+    used: decimal.Decimal = strawberry.field(
+        description="The whole workspace's use: the plan's pool is shared by every agent."
+    )
     allotted: decimal.Decimal
     remaining: decimal.Decimal
     ratio: float | None = strawberry.field(description="used / allotted; null when allotted is 0.")
     status: TileStatus
     period: BillingPeriod
+    agent_used: decimal.Decimal | None = strawberry.field(
+        description=(
+            "With an agent filter, that agent's part of `used`; "
+            "null without one, and for the gauge types."
+        )
+    )
     forecast: Forecast | None = strawberry.field(
         description="Metered types in the current billing period only; null otherwise."
     )
@@ -88,8 +95,9 @@ class PlanTile:
             allotted=to_decimal(tile.allotted),
             remaining=to_decimal(remaining(tile.used, tile.allotted)),
             ratio=None if share is None else float(share),
-            status=status(tile.used, tile.allotted),
+            status=tile.status,
             period=BillingPeriod(start=tile.period[0], end=tile.period[1]),
+            agent_used=None if tile.agent_used is None else to_decimal(tile.agent_used),
             forecast=None
             if coming is None
             else Forecast(
@@ -161,11 +169,11 @@ class Usage:
 
     @strawberry.field
     async def has_data(self, info: Info) -> bool:
-        return await dashboard.has_data(info.context, self.scope)
+        return await dashboard.has_data(info.context.lookups, self.scope)
 
     @strawberry.field
     async def summary(self, info: Info) -> UsageSummary:
-        s = await dashboard.summary(info.context, self.scope)
+        s = await dashboard.summary(info.context.lookups, self.scope)
         return UsageSummary(
             credits_used=to_decimal(s.credits_used),
             messages=BigInt(s.messages),
@@ -178,7 +186,7 @@ class Usage:
 
     @strawberry.field
     async def tiles(self, info: Info) -> list[PlanTile]:
-        return [PlanTile.of(t) for t in await dashboard.tiles(info.context, self.scope)]
+        return [PlanTile.of(t) for t in await dashboard.tiles(info.context.lookups, self.scope)]
 
     @strawberry.field
     async def daily_burn(self, info: Info) -> list[DailyBurnPoint]:
@@ -189,14 +197,14 @@ class Usage:
                 messages=BigInt(p.messages),
                 conversations=BigInt(p.conversations),
             )
-            for p in await dashboard.daily_burn(info.context, self.scope)
+            for p in await dashboard.daily_burn(info.context.lookups, self.scope)
         ]
 
     @strawberry.field
     async def top_assistants(
         self, info: Info, limit: int = 5, by: VolumeMetric = VolumeMetric.CONVERSATIONS
     ) -> list[AssistantUsage]:
-        ranked = await dashboard.top_assistants(info.context, self.scope, limit, by)
+        ranked = await dashboard.top_assistants(info.context.lookups, self.scope, limit, by)
         return [
             AssistantUsage(
                 assistant=Assistant.from_row(f.assistant),
@@ -214,12 +222,14 @@ class Usage:
             ChannelShare(
                 channel=c.channel, conversations=BigInt(c.conversations), share=_float(c.share)
             )
-            for c in await dashboard.by_channel(info.context, self.scope)
+            for c in await dashboard.by_channel(info.context.lookups, self.scope)
         ]
 
     @strawberry.field
     async def recent_activity(
         self, info: Info, first: int = 20, after: str | None = strawberry.UNSET
     ) -> Connection[Conversation]:
-        page = await dashboard.recent_activity(info.context, self.scope, first, given(after))
+        page = await dashboard.recent_activity(
+            info.context.lookups, self.scope, first, given(after)
+        )
         return build_connection(page, Conversation.from_row)

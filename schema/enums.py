@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
-from models import enums
-from resolvers import dashboard, health
+from models.rules import enums, health
 
 Scope = strawberry.enum(enums.Scope)
 CreditType = strawberry.enum(enums.CreditType)
 Channel = strawberry.enum(enums.Channel)
 ConversationType = strawberry.enum(enums.ConversationType)
-VolumeMetric = strawberry.enum(dashboard.VolumeMetric)
+VolumeMetric = strawberry.enum(enums.VolumeMetric)
 TileStatus = strawberry.enum(health.TileStatus)

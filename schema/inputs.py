@@ -10,7 +10,7 @@ from typing import Any
 import strawberry
 from strawberry.types.arguments import InputContext
 
-from models.enums import Channel, ConversationType, CreditType
+from models.rules.enums import Channel, ConversationType, CreditType
 from schema import enums as _enums  # noqa: F401  (registers the enums)
 
 

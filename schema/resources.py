@@ -11,12 +11,16 @@ from models import Assistant as AssistantRow
 from models import PhoneNumber as PhoneNumberRow
 from models import TeamMember as TeamMemberRow
 from models import TopUp as TopUpRow
-from models.enums import CreditType
-from models.units import from_minor
+from models.rules.enums import CreditType
+from models.rules.units import from_minor
+from resolvers import access
 from resolvers import resources as resolvers
+from resolvers import validation as v
+from resolvers.conversations import conversations_page
 from resolvers.ids import to_global_id
-from resolvers.usage import resolve_assistant_conversations, resolve_range_for
+from resolvers.ranges import requested_days
 from schema.context import Info
+from schema.conversations import Conversation
 from schema.inputs import (
     AssistantInput,
     DateRangeInput,
@@ -26,7 +30,6 @@ from schema.inputs import (
 )
 from schema.node import Node
 from schema.pagination import Connection, build_connection, given
-from schema.usage import Conversation
 
 
 @strawberry.type
@@ -61,16 +64,27 @@ class Assistant(Node):
         first: int = 20,
         after: str | None = strawberry.UNSET,
     ) -> Connection[Conversation]:
-        (await info.context.principal()).require_read()
-        range, after = given(range), given(after)
-        day_range = await resolve_range_for(
-            info.context,
-            self.row.workspace_id,
+        ctx = info.context
+        await access.readable_workspace_pk(ctx, self.row.workspace_id)
+        workspace = await access.visible_workspace(ctx, self.row.workspace_id)
+        range = given(range)
+        days = requested_days(
+            workspace.timezone,
             range.start if range else None,
             range.end if range else None,
+            v.utcnow(),
+            ctx.settings.max_range_days,
         )
-        page = await resolve_assistant_conversations(
-            info.context, self.row, day_range, first, after
+        ctx.lookups.assistant_by_id.prime(self.row.id, self.row)
+        page = await conversations_page(
+            ctx.lookups.conn,
+            workspace.id,
+            self.row.id,
+            days,
+            workspace.timezone,
+            first,
+            given(after),
+            ctx.settings.max_page_size,
         )
         return build_connection(page, Conversation.from_row)
 
@@ -134,9 +148,10 @@ class TopUp(Node):
 class ResourceMutation:
     @strawberry.mutation(description="Create or update an assistant, keyed by externalId.")
     async def upsert_assistant(self, info: Info, input: AssistantInput) -> Assistant:
+        workspace = await access.writable_workspace(info.context, input.workspace_id)
         row = await resolvers.upsert_assistant(
-            info.context,
-            input.workspace_id,
+            info.context.settings,
+            workspace,
             input.external_id,
             input.name,
             input.created_at,
@@ -146,9 +161,10 @@ class ResourceMutation:
 
     @strawberry.mutation(description="Create or update a team member, keyed by externalId.")
     async def upsert_team_member(self, info: Info, input: TeamMemberInput) -> TeamMember:
+        workspace = await access.writable_workspace(info.context, input.workspace_id)
         row = await resolvers.upsert_team_member(
-            info.context,
-            input.workspace_id,
+            info.context.settings,
+            workspace,
             input.external_id,
             input.display_name,
             input.agent_seat,
@@ -159,8 +175,9 @@ class ResourceMutation:
 
     @strawberry.mutation(description="Create or update a phone number, keyed by number.")
     async def upsert_phone_number(self, info: Info, input: PhoneNumberInput) -> PhoneNumber:
+        workspace = await access.writable_workspace(info.context, input.workspace_id)
         row = await resolvers.upsert_phone_number(
-            info.context, input.workspace_id, input.number, input.activated_at, input.released_at
+            info.context.settings, workspace, input.number, input.activated_at, input.released_at
         )
         return PhoneNumber.from_row(row)
 
@@ -169,9 +186,10 @@ class ResourceMutation:
         "idempotent by idempotencyKey."
     )
     async def grant_top_up(self, info: Info, input: TopUpInput) -> TopUp:
+        workspace = await access.admin_workspace(info.context, input.workspace_id)
         row = await resolvers.grant_top_up(
-            info.context,
-            input.workspace_id,
+            info.context.settings,
+            workspace,
             input.idempotency_key,
             input.credit_type,
             input.amount,

@@ -1,5 +1,5 @@
 """The contract's scalars. Inputs are parsed in their one accepted form and within the
-bounds (resolvers/forms.py); counts that may pass 32 bits are BigInt."""
+bounds (models/rules/forms.py); counts that may pass 32 bits are BigInt."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any, NewType
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
-from resolvers.forms import parse_date, parse_datetime, parse_decimal
+from models.rules.forms import parse_date, parse_datetime, parse_decimal
 
 
 def _serialize_datetime(value: dt.datetime) -> str:

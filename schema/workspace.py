@@ -9,12 +9,12 @@ import strawberry
 from models import Plan as PlanRow
 from models import PlanGrant as PlanGrantRow
 from models import Workspace as WorkspaceRow
-from models.enums import CreditType, Scope
-from models.units import from_minor
+from models.rules.enums import CreditType, Scope
+from models.rules.units import from_minor
+from resolvers import access, dashboard, resources
+from resolvers import validation as v
 from resolvers import workspace as resolvers
-from resolvers.dashboard import resolve_scope
 from resolvers.ids import to_global_id
-from resolvers.resources import resolve_assistants
 from schema.context import Info
 from schema.dashboard import Usage
 from schema.inputs import CreateWorkspaceInput, DateRangeInput, PlanInput, UpdateWorkspaceInput
@@ -46,7 +46,7 @@ class Plan:
     @strawberry.field(description="Allotments per billing period, in the order of CreditType.")
     async def grants(self, info: Info) -> list[PlanGrant]:
         return [
-            PlanGrant.from_row(g) for g in await resolvers.resolve_grants(info.context, self.pk)
+            PlanGrant.from_row(g) for g in await resolvers.grants_of(info.context.lookups, self.pk)
         ]
 
 
@@ -76,7 +76,7 @@ class Workspace(Node):
 
     @strawberry.field
     async def plan(self, info: Info) -> Plan:
-        return Plan.from_row(await resolvers.resolve_plan(info.context, self.row.plan_id))
+        return Plan.from_row(await resolvers.plan_of(info.context.lookups, self.row.plan_id))
 
     @strawberry.field(description="Usage figures for a date range, for all agents or one.")
     async def usage(
@@ -85,13 +85,16 @@ class Workspace(Node):
         range: DateRangeInput | None = strawberry.UNSET,
         agent: strawberry.ID | None = strawberry.UNSET,
     ) -> Usage:
-        range, agent = given(range), given(agent)
-        scope = await resolve_scope(
-            info.context,
+        await access.reader(info.context)
+        range = given(range)
+        scope = await dashboard.open_scope(
+            info.context.lookups,
+            info.context.settings,
             self.row,
             range.start if range else None,
             range.end if range else None,
-            agent,
+            given(agent),
+            v.utcnow(),
         )
         return Usage(scope=scope)
 
@@ -103,9 +106,14 @@ class Workspace(Node):
         after: str | None = strawberry.UNSET,
         include_archived: bool = False,
     ) -> Connection[Assistant]:
-        (await info.context.principal()).require_read()
-        page = await resolve_assistants(
-            info.context, self.row.id, first, given(after), include_archived
+        await access.reader(info.context)
+        page = await resources.assistants_page(
+            info.context.lookups,
+            self.row.id,
+            first,
+            given(after),
+            include_archived,
+            info.context.settings.max_page_size,
         )
         return build_connection(page, Assistant.from_row)
 
@@ -118,7 +126,7 @@ class Viewer:
 
     @strawberry.field(description="The key's own workspace; null for an admin key.")
     async def workspace(self, info: Info) -> Workspace | None:
-        row = await resolvers.resolve_viewer_workspace(info.context)
+        row = await access.own_workspace(info.context)
         return Workspace.from_row(row) if row else None
 
 
@@ -126,7 +134,7 @@ class Viewer:
 class WorkspaceQuery:
     @strawberry.field(description="The API key making the request.")
     async def viewer(self, info: Info) -> Viewer:
-        principal = await resolvers.resolve_viewer(info.context)
+        principal = await info.context.principal()
         return Viewer(
             name=principal.name,
             scopes=[s for s in Scope if s in principal.scopes],
@@ -135,13 +143,20 @@ class WorkspaceQuery:
 
     @strawberry.field
     async def workspace(self, info: Info, id: strawberry.ID) -> Workspace | None:
-        return Workspace.from_row(await resolvers.readable_workspace(info.context, id))
+        return Workspace.from_row(await access.readable_workspace(info.context, id))
 
     @strawberry.field(description="Workspaces this key may read (all of them for an admin key).")
     async def workspaces(
         self, info: Info, first: int = 20, after: str | None = strawberry.UNSET
     ) -> Connection[Workspace]:
-        page = await resolvers.resolve_workspaces(info.context, first, given(after))
+        principal = await access.reader(info.context)
+        page = await resolvers.workspaces_page(
+            info.context.lookups,
+            None if principal.is_admin else principal.workspace_id,
+            first,
+            given(after),
+            info.context.settings.max_page_size,
+        )
         return build_connection(page, Workspace.from_row)
 
 
@@ -149,15 +164,21 @@ class WorkspaceQuery:
 class WorkspaceMutation:
     @strawberry.mutation(description="Create or replace a plan and its grants, keyed by code.")
     async def upsert_plan(self, info: Info, input: PlanInput) -> Plan:
+        await access.admin(info.context)
         grants = [resolvers.GrantSpec(g.credit_type, g.per_period) for g in input.grants]
         return Plan.from_row(
-            await resolvers.upsert_plan(info.context, input.code, input.name, grants)
+            await resolvers.upsert_plan(info.context.settings, input.code, input.name, grants)
         )
 
     @strawberry.mutation
     async def create_workspace(self, info: Info, input: CreateWorkspaceInput) -> Workspace:
+        await access.admin(info.context)
         row = await resolvers.create_workspace(
-            info.context, input.name, input.timezone, input.plan_code, input.billing_anchor_day
+            info.context.settings,
+            input.name,
+            input.timezone,
+            input.plan_code,
+            input.billing_anchor_day,
         )
         return Workspace.from_row(row)
 
@@ -167,9 +188,10 @@ class WorkspaceMutation:
         )
     )
     async def update_workspace(self, info: Info, input: UpdateWorkspaceInput) -> Workspace:
+        workspace = await access.admin_workspace(info.context, input.id)
         row = await resolvers.update_workspace(
-            info.context,
-            input.id,
+            info.context.settings,
+            workspace,
             input.name,
             input.timezone,
             input.plan_code,

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from models.sql import connection
 from server import db, graphiql
 from server.graphql_http import GraphQLEndpoint
 from server.observe import Metrics, Observe, configure_logging, metrics_endpoint
@@ -36,7 +37,7 @@ def readiness(config: Settings) -> Route:
         """Readiness: the database answers `SELECT 1` within the connect timeout."""
         try:
             await asyncio.wait_for(
-                db.connection().execute_query("SELECT 1"), config.db_connect_timeout_seconds + 1
+                connection().execute_query("SELECT 1"), config.db_connect_timeout_seconds + 1
             )
         except Exception:
             log.warning("readiness check failed: database unreachable")

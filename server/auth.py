@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from models import ApiKey
-from models.enums import Scope
+from models.rules.enums import Scope
 from resolvers.access import Principal
 
 KEY_PREFIX = "br_"

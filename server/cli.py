@@ -17,7 +17,7 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from models import Workspace
-from models.enums import Scope
+from models.rules.enums import Scope
 from resolvers.ids import decode_key
 from server import db, migration_report
 from server.auth import create_key, list_keys, revoke_key
@@ -219,7 +219,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     _migrate()
 
     async def work() -> None:
-        result = await load_demo(progress=_progress_bar)
+        result = await load_demo(settings, progress=_progress_bar)
         if result.loaded:
             print(
                 f"loaded the demo workspace: {result.events:,} events in {result.seconds:.1f} s",

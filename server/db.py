@@ -6,14 +6,12 @@ import os
 from typing import Any
 from urllib.parse import urlsplit
 
-from tortoise import Tortoise, connections
-from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 
+from models.sql import CONNECTION, connection
 from server.masking import mask_url
 from server.settings import Settings, settings
-
-CONNECTION = "default"
 
 
 class DatabaseUrlError(ValueError):
@@ -59,7 +57,7 @@ def _check_sqlite_path(url: str, shown: str) -> None:
         raise DatabaseUrlError(f"{shown}: folder {folder!r} is not writable")
 
 
-def is_postgres(url: str) -> bool:
+def is_postgres_url(url: str) -> bool:
     return urlsplit(url).scheme != "sqlite"
 
 
@@ -81,7 +79,7 @@ def tortoise_config(
     database that does not answer at all (a network that drops packets): an outage."""
     url = normalize_url(database_url or settings.database_url)
     connection: str | dict[str, Any] = url
-    if is_postgres(url):
+    if is_postgres_url(url):
         sep = "&" if "?" in url else "?"
         if "maxsize=" not in url:
             url = f"{url}{sep}minsize={settings.db_pool_min}&maxsize={settings.db_pool_max}"
@@ -121,11 +119,6 @@ def __getattr__(name: str) -> Any:
     if name == "TORTOISE_ORM":
         return tortoise_config()
     raise AttributeError(name)
-
-
-def connection() -> BaseDBAsyncClient:
-    client: BaseDBAsyncClient = connections.get(CONNECTION)
-    return client
 
 
 def dialect() -> str:

@@ -1,5 +1,6 @@
 """The demo workspace of `burnrate demo`: 90 days of realistic traffic, loaded through the
-same GraphQL mutations an integration uses.
+usage core's writes (the functions behind the GraphQL mutations, with their validation),
+as the process itself: no key and no principal are involved.
 
 Everything is deterministic (a seeded generator, keys derived from day and position), so a
 load that was cut off can simply run again: what is stored counts as duplicates."""
@@ -18,12 +19,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from models import Workspace
-from models.enums import CreditType, Scope
-from resolvers.access import Principal
-from resolvers.context import Context
-from resolvers.days import billing_period
-from resolvers.health import Call, peak_concurrency
+from models.rules.days import billing_period
+from models.rules.enums import Channel, ConversationType, CreditType
+from models.rules.health import Call, peak_concurrency
+from resolvers import ingest, resources
+from resolvers import workspace as workspaces
 from resolvers.ids import to_global_id
+from server.settings import Settings
 
 DEMO_NAME = "Acme Support (demo)"
 PLAN_CODE = "demo-growth"
@@ -54,20 +56,6 @@ FIRST_NAMES = [
     "Kemi", "Liam", "Mara", "Nils", "Olga", "Pedro", "Quinn", "Rosa", "Sami", "Tariq",
 ]  # fmt: skip
 
-PLAN = """mutation($input: PlanInput!) { upsertPlan(input: $input) { code } }"""
-WORKSPACE = """mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }"""
-ASSISTANT = """mutation($input: AssistantInput!) { upsertAssistant(input: $input) { id } }"""
-MEMBER = """mutation($input: TeamMemberInput!) { upsertTeamMember(input: $input) { id } }"""
-PHONE = """mutation($input: PhoneNumberInput!) { upsertPhoneNumber(input: $input) { id } }"""
-TOP_UP = """mutation($input: TopUpInput!) { grantTopUp(input: $input) { id } }"""
-RECORD = """mutation($input: RecordUsageInput!) { recordUsage(input: $input) { accepted } }"""
-
-ALL_TYPES = [t.value for t in CreditType]
-
-
-class DemoError(RuntimeError):
-    """The write path refused demo data (a bug in the generator)."""
-
 
 @dataclass
 class DemoResult:
@@ -81,31 +69,9 @@ class DemoResult:
         return to_global_id("Workspace", self.workspace_id)
 
 
-_LOADER = Principal(
-    key_id=0, name="burnrate demo", scopes=frozenset({Scope.ADMIN}), workspace_id=None
-)
-
-
-async def _as_loader() -> Principal:
-    return _LOADER
-
-
-async def _run(document: str, variables: dict[str, Any]) -> dict[str, Any]:
-    from schema.root import schema
-
-    result = await schema.execute(
-        document,
-        variable_values=variables,
-        context_value=Context(request_id="demo", authenticate=_as_loader),
-    )
-    if result.errors or result.data is None:
-        raise DemoError(f"the demo load was refused: {result.errors}")
-    return result.data
-
-
 @dataclass
 class _Traffic:
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[ingest.Event] = field(default_factory=list)
     #: Live usage per local date: credits, text queries, voice minutes.
     credits: dict[date, Fraction] = field(default_factory=dict)
     queries: dict[date, int] = field(default_factory=dict)
@@ -183,14 +149,14 @@ def _conversation(
     phone = channel == "PHONE"
     duration = timedelta(minutes=rng.randint(2, 25)) if phone else None
     ended = start + duration if duration and start + duration <= now else None
-    conversation = {
-        "externalId": external_id,
-        "channel": channel,
-        "type": "OUTBOUND" if rng.random() < 0.15 else "INBOUND",
-        "contact": {"externalId": contact, "displayName": names.get(contact)},
-        "playground": playground,
-        "endedAt": ended.isoformat() if ended else None,
-    }
+    conversation = ingest.ConversationSent(
+        external_id=external_id,
+        channel=Channel(channel),
+        type=ConversationType.OUTBOUND if rng.random() < 0.15 else ConversationType.INBOUND,
+        contact=ingest.Contact(contact, names.get(contact)),
+        playground=playground,
+        ended_at=ended,
+    )
     at = start
     steps = rng.randint(1, 3) if phone else rng.randint(1, 6)
     for n in range(steps):
@@ -202,16 +168,16 @@ def _conversation(
         if phone and duration is not None:
             voice = Decimal(str(round(duration.total_seconds() / 60 / steps, 2)))
         traffic.events.append(
-            {
-                "idempotencyKey": f"{external_id}-{n}",
-                "occurredAt": at.isoformat(),
-                "assistantId": assistant_ids[bot],
-                "conversation": conversation,
-                "messages": 0 if phone else rng.randint(1, 4),
-                "credits": str(credits),
-                "textQueries": queries,
-                "voiceMinutes": str(voice),
-            }
+            ingest.Event(
+                idempotency_key=f"{external_id}-{n}",
+                occurred_at=at,
+                assistant_id=assistant_ids[bot],
+                conversation=conversation,
+                messages=0 if phone else rng.randint(1, 4),
+                credits=credits,
+                text_queries=queries,
+                voice_minutes=voice,
+            )
         )
         if not playground:
             traffic.count(at.astimezone(tz).date(), credits, queries, voice)
@@ -226,15 +192,18 @@ def _anchor_for(today: date) -> int:
     return (today.day - 13 - 1) % 28 + 1
 
 
-def _amount(value: Fraction, places: int = 2) -> str:
-    return str(round(Decimal(value.numerator) / Decimal(value.denominator), places))
+def _amount(value: Fraction, places: int = 2) -> Decimal:
+    return round(Decimal(value.numerator) / Decimal(value.denominator), places)
 
 
 async def load_demo(
-    now: datetime | None = None, progress: Callable[[int, int], None] | None = None
+    settings: Settings,
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> DemoResult:
     """Load the demo workspace unless the database already has workspaces (Tortoise must be
-    initialised). Returns the demo workspace (or the first one) and what was loaded."""
+    initialised), within the limits of `settings`. Returns the demo workspace (or the first
+    one) and what was loaded."""
     existing = await Workspace.filter(name=DEMO_NAME).first()
     if existing is None:
         first = await Workspace.all().order_by("id").first()
@@ -249,37 +218,27 @@ async def load_demo(
     anchor = _anchor_for(today)
     period = billing_period(today, anchor)
 
-    await _run(PLAN, {"input": {"code": PLAN_CODE, "name": "Growth", "grants": []}})
-    if existing is None:
-        created = await _run(
-            WORKSPACE,
-            {"input": {"name": DEMO_NAME, "timezone": TIMEZONE, "planCode": PLAN_CODE,
-                       "billingAnchorDay": anchor}},
-        )  # fmt: skip
-        workspace_id = str(created["createWorkspace"]["id"])
-    else:
-        workspace_id = to_global_id("Workspace", existing.id)
+    await workspaces.upsert_plan(settings, PLAN_CODE, "Growth", [])
+    workspace = existing or await workspaces.create_workspace(
+        settings, DEMO_NAME, TIMEZONE, PLAN_CODE, anchor
+    )
+    since = now - timedelta(days=DAYS + 30)
 
     assistant_ids: dict[str, str] = {}
     for external_id, name, _, archived_days in ASSISTANTS:
         archived = now - timedelta(days=archived_days) if archived_days else None
-        data = await _run(
-            ASSISTANT,
-            {"input": {"workspaceId": workspace_id, "externalId": external_id, "name": name,
-                       "createdAt": (now - timedelta(days=DAYS + 30)).isoformat(),
-                       "archivedAt": archived.isoformat() if archived else None}},
-        )  # fmt: skip
-        assistant_ids[external_id] = str(data["upsertAssistant"]["id"])
+        row = await resources.upsert_assistant(
+            settings, workspace, external_id, name, since, archived
+        )
+        assistant_ids[external_id] = to_global_id("Assistant", row.id)
 
     traffic = _generate(now, assistant_ids)
-    events = sorted(traffic.events, key=lambda e: str(e["occurredAt"]))
+    events = sorted(traffic.events, key=lambda e: e.occurred_at)
     for start in range(0, len(events), BATCH):
-        await _run(RECORD, {"input": {"workspaceId": workspace_id,
-                                      "events": events[start : start + BATCH]}})  # fmt: skip
+        await ingest.record_usage(settings, workspace, events[start : start + BATCH])
         if progress:
             progress(min(start + BATCH, len(events)), len(events))
 
-    joined = (now - timedelta(days=DAYS + 30)).isoformat()
     for external_id, name, seat, removed_days in (
         ("u-1", "Maya Lopez", True, None),
         ("u-2", "Omar Haddad", True, None),
@@ -287,21 +246,14 @@ async def load_demo(
         ("u-4", "Tom Becker", False, None),
         ("u-5", "Ravi Patel", True, 30),
     ):
-        removed = (now - timedelta(days=removed_days)).isoformat() if removed_days else None
-        await _run(
-            MEMBER,
-            {"input": {"workspaceId": workspace_id, "externalId": external_id,
-                       "displayName": name, "agentSeat": seat, "joinedAt": joined,
-                       "removedAt": removed}},
-        )  # fmt: skip
+        removed = now - timedelta(days=removed_days) if removed_days else None
+        await resources.upsert_team_member(
+            settings, workspace, external_id, name, seat, since, removed
+        )
     for number, released_days in (("+12125550100", None), ("+12125550101", None),
                                   ("+13125550199", 40)):  # fmt: skip
-        released = (now - timedelta(days=released_days)).isoformat() if released_days else None
-        await _run(
-            PHONE,
-            {"input": {"workspaceId": workspace_id, "number": number, "activatedAt": joined,
-                       "releasedAt": released}},
-        )  # fmt: skip
+        released = now - timedelta(days=released_days) if released_days else None
+        await resources.upsert_phone_number(settings, workspace, number, since, released)
 
     # Grants chosen from what was generated, so each band shows on today's page.
     def in_period(values: dict[date, Any]) -> Any:
@@ -316,35 +268,30 @@ async def load_demo(
     top_up = Fraction(round(allotted_credits / 5))
     previous = billing_period(period[0] - timedelta(days=1), anchor)
     for key, credit_type, amount, day in (
-        ("demo-top-up-credits", "CREDITS", _amount(top_up, 0), period[0]),
-        ("demo-top-up-voice", "VOICE_MINUTES", "60", previous[0]),
+        ("demo-top-up-credits", CreditType.CREDITS, _amount(top_up, 0), period[0]),
+        ("demo-top-up-voice", CreditType.VOICE_MINUTES, Decimal(60), previous[0]),
     ):
-        await _run(
-            TOP_UP,
-            {"input": {"workspaceId": workspace_id, "idempotencyKey": key,
-                       "creditType": credit_type, "amount": amount,
-                       "effectiveOn": day.isoformat()}},
-        )  # fmt: skip
+        await resources.grant_top_up(settings, workspace, key, credit_type, amount, day)
     window = (
         datetime.combine(period[0], datetime.min.time(), tz).astimezone(UTC),
         datetime.combine(period[1] + timedelta(days=1), datetime.min.time(), tz).astimezone(UTC),
     )
     grants = {
-        "CREDITS": _amount(allotted_credits - top_up),
-        "TEXT_QUERIES": str(max(1, math.ceil(queries / Fraction(85, 100)))),  # WARNING
-        "VOICE_MINUTES": _amount(voice / Fraction(55, 100)),  # OK
-        "CONCURRENT_CALLS": str(peak_concurrency(traffic.calls, *window) + 4),
-        "PHONE_NUMBERS": "5",
-        "HUMAN_AGENT_SEATS": "4",
-        "CHATBOTS": "5",  # five live assistants: CRITICAL
-        "TEAM_MEMBERS": "5",  # four members in use: WARNING
+        CreditType.CREDITS: _amount(allotted_credits - top_up),
+        CreditType.TEXT_QUERIES: Decimal(max(1, math.ceil(queries / Fraction(85, 100)))),
+        CreditType.VOICE_MINUTES: _amount(voice / Fraction(55, 100)),  # OK
+        CreditType.CONCURRENT_CALLS: Decimal(peak_concurrency(traffic.calls, *window) + 4),
+        CreditType.PHONE_NUMBERS: Decimal(1),  # two numbers in use: EXCEEDED, 200 %
+        CreditType.HUMAN_AGENT_SEATS: Decimal(4),
+        CreditType.CHATBOTS: Decimal(5),  # five live assistants: CRITICAL
+        CreditType.TEAM_MEMBERS: Decimal(5),  # four members in use: WARNING
     }
-    await _run(
-        PLAN,
-        {"input": {"code": PLAN_CODE, "name": "Growth",
-                   "grants": [{"creditType": t, "perPeriod": grants[t]} for t in ALL_TYPES]}},
-    )  # fmt: skip
-    workspace = await Workspace.get(name=DEMO_NAME)
+    await workspaces.upsert_plan(
+        settings,
+        PLAN_CODE,
+        "Growth",
+        [workspaces.GrantSpec(t, grants[t]) for t in CreditType],
+    )
     return DemoResult(workspace.id, True, len(events), time.perf_counter() - began)
 
 
@@ -352,4 +299,4 @@ async def _complete(workspace: Workspace) -> bool:
     """The last step of a load gives the plan all eight grants."""
     from models import PlanGrant
 
-    return await PlanGrant.filter(plan_id=workspace.plan_id).count() == len(ALL_TYPES)
+    return await PlanGrant.filter(plan_id=workspace.plan_id).count() == len(CreditType)

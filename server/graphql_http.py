@@ -212,7 +212,9 @@ class GraphQLEndpoint:
         async def known() -> Principal | None:
             return principal
 
-        context = Context(request_id=request.state.request_id, authenticate=known)
+        context = Context(
+            request_id=request.state.request_id, authenticate=known, settings=self.config
+        )
         with executing(prepared.document, self.documents.hide_suggestions):
             result = await schema.execute(
                 params.query,

@@ -41,6 +41,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from models.sql import connection
 from server import db
 from server.masking import passwords, scrub
 from server.settings import settings
@@ -127,7 +128,7 @@ class Metrics:
 def pool_sizes() -> tuple[int, int]:
     """Open and idle connections of the database pool (SQLite: one connection)."""
     try:
-        client = db.connection()
+        client = connection()
     except Exception:
         return 0, 0
     pool = getattr(client, "_pool", None)

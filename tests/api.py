@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from models.enums import Scope
+from models.rules.enums import Scope
 from server.auth import create_key
 
 

@@ -4,7 +4,9 @@ test uses."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,14 @@ from typing import Any
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parent / "artifacts"
+#: Where the page tests write their screenshots: tests/artifacts/ (committed, described in
+#: docs/dashboard.md) with `BURNRATE_SCREENSHOTS=commit` (`make screenshots`), else a folder
+#: of the run's own, so a test run leaves the checkout as it found it.
+ARTIFACTS = (
+    Path(__file__).parent / "artifacts"
+    if os.environ.get("BURNRATE_SCREENSHOTS") == "commit"
+    else Path(tempfile.gettempdir()) / "burnrate-screenshots"
+)
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,8 @@ import httpx
 import pytest
 
 from models import __models__
-from models.enums import Scope
+from models.rules.enums import Scope
+from models.sql import connection
 from server import db
 from server.app import create_app
 from server.auth import create_key
@@ -90,7 +91,7 @@ TABLES = [model._meta.db_table for model in __models__]
 
 
 async def empty_tables() -> None:
-    conn = db.connection()
+    conn = connection()
     if ON_POSTGRES:
         listed = ", ".join(f'"{t}"' for t in TABLES)
         await conn.execute_script(f"TRUNCATE {listed} RESTART IDENTITY CASCADE")

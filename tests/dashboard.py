@@ -14,7 +14,7 @@ query Dashboard($id: ID!, $range: DateRangeInput, $agent: ID, $after: String) {
         teamMembersUsed { used available }
       }
       tiles {
-        creditType label unit used allotted remaining ratio status
+        creditType label unit used allotted remaining ratio status agentUsed
         period { start end }
         forecast { dailyRate projectedUsed depletesOn }
       }

@@ -11,12 +11,14 @@ that needs other server settings starts another process on the same database wit
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import re
+import sqlite3
 import subprocess
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +63,27 @@ class DemoSite:
 
     def api(self, base: str | None = None) -> Api:
         return Api(httpx.AsyncClient(base_url=base or self.base, timeout=30), self.key)
+
+    @property
+    def printed(self) -> str:
+        """What `burnrate demo` has printed (stdout and stderr)."""
+        return (self.folder / "demo.log").read_text()
+
+    async def sql(self, statement: str, values: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows of a query (written with `?`) on the demo's database, read with the plain
+        driver: the suite's own Tortoise connection is to the test database."""
+        if ON_POSTGRES:
+            conn = await asyncpg.connect(_asyncpg_url(self.database_url))
+            try:
+                counter = itertools.count(1)
+                numbered = re.sub(r"\?", lambda _: f"${next(counter)}", statement)
+                return [dict(r) for r in await conn.fetch(numbered, *values)]
+            finally:
+                await conn.close()
+        path = self.database_url.removeprefix("sqlite://")
+        with sqlite3.connect(path) as conn:
+            conn.row_factory = sqlite3.Row
+            return [dict(r) for r in conn.execute(statement, list(values))]
 
     async def ask(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         api = self.api()

@@ -12,7 +12,7 @@ USAGE = """query($range: DateRangeInput, $agent: ID) { viewer { workspace { usag
   range { start end timezone }
   summary { creditsUsed messages conversations
             chatbotsUsed { used available } teamMembersUsed { used available } }
-  tiles { creditType used allotted status period { start end } }
+  tiles { creditType used allotted status agentUsed ratio period { start end } }
   dailyBurn { date credits messages }
   topAssistants(limit: 5) { assistant { id name archived } conversations }
   byChannel { channel conversations }

@@ -162,3 +162,21 @@ def answering_pid(pid: int) -> int:
     ]
     assert not children, f"process {pid} serves through workers {children}"
     return pid
+
+
+def start_demo(database_url: str, port: int) -> tuple[subprocess.Popen[str], list[str]]:
+    """Run `burnrate demo` until it serves; returns the process and what it printed."""
+    demo = subprocess.Popen(
+        [BURNRATE, "demo", "--port", str(port)],
+        env=dict(os.environ, DATABASE_URL=database_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert demo.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 240
+    while not any("Application startup complete" in line for line in lines):
+        assert time.monotonic() < deadline and demo.poll() is None, "\n".join(lines)
+        lines.append(demo.stdout.readline().rstrip())
+    return demo, lines

@@ -6,8 +6,7 @@ from datetime import date
 
 from models import DailyUsage
 from models.rollup import LEDGER_ROLLUP_SELECT, ledger_rollup_values
-from models.sql import as_date, query
-from server import db
+from models.sql import as_date, connection, query
 
 Row = tuple[date, int, str, int, int, int, int, int, int]
 
@@ -31,7 +30,7 @@ async def stored_rollup(workspace_pk: int) -> set[Row]:
 
 
 async def ledger_rollup(workspace_pk: int) -> set[Row]:
-    rows = await query(db.connection(), LEDGER_ROLLUP_SELECT, ledger_rollup_values(workspace_pk))
+    rows = await query(connection(), LEDGER_ROLLUP_SELECT, ledger_rollup_values(workspace_pk))
     return {
         (
             as_date(r["local_date"]),

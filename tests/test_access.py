@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from models import ApiKey, Assistant, Conversation, UsageEvent
-from models.enums import Scope
+from models.rules.enums import Scope
 from resolvers.ids import to_global_id
 from server.auth import create_key
 from tests import world

@@ -39,7 +39,7 @@ async def test_an_unexpected_failure_in_a_resolver_is_masked_and_logged(
     async def broken(*_: object, **__: object) -> None:
         raise RuntimeError("secret internals: SELECT * FROM workspace")
 
-    monkeypatch.setattr("resolvers.workspace.resolve_workspaces", broken)
+    monkeypatch.setattr("resolvers.workspace.workspaces_page", broken)
     api.headers["X-Request-Id"] = "req-123"
     with caplog.at_level(logging.ERROR, logger="burnrate.errors"):
         response = await api.http.post(

@@ -6,17 +6,17 @@ for another one."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from models.units import MINOR_PER_UNIT
-from resolvers.days import billing_period
-from server.settings import settings
+from models.rules.days import billing_period
+from models.rules.units import MINOR_PER_UNIT
 from tests import world
 from tests.api import Api
+from tests.conftest import Served
 from tests.dashboard import CONSOLE, DASHBOARD
 from tests.reads import FULL_PAGE, read_everything
 
@@ -137,17 +137,18 @@ async def test_a_run_out_far_beyond_the_period_is_null(api: Api) -> None:
 
 
 @pytest.fixture
-def storable_events(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The per-event setting raised to the most a 64-bit column holds, so that two events
-    reach the limits the default setting reaches after ~922,000 events (docs/decisions.md)."""
-    raised = replace(settings, max_event_amount=BIGINT)
-    monkeypatch.setattr("resolvers.validation.settings", raised)
+async def storable(served: Served, admin_key: str) -> AsyncIterator[Api]:
+    """The API of a server whose per-event setting is raised to the most a 64-bit column
+    holds, so that two events reach the limits the default setting reaches after ~922,000
+    events (docs/decisions.md)."""
+    async with served(max_event_amount=BIGINT) as client:
+        yield Api(client, admin_key)
 
 
-@pytest.mark.usefixtures("storable_events")
-async def test_totals_past_64_bits_are_summed_exactly(api: Api) -> None:
+async def test_totals_past_64_bits_are_summed_exactly(storable: Api) -> None:
     """Two rollup rows of 2^63 − 1 minor units each: SQLite's SUM() would raise "integer
     overflow" and fail this page and the console of every tenant."""
+    api = storable
     ws = await world.workspace(api, timezone="UTC")
     other = await world.workspace(api, "Bystander")
     bot = await world.assistant(api, ws)
@@ -171,10 +172,10 @@ async def test_totals_past_64_bits_are_summed_exactly(api: Api) -> None:
     assert len(console["workspaces"]["edges"]) == 2
 
 
-@pytest.mark.usefixtures("storable_events")
-async def test_a_write_that_would_overflow_a_rollup_row_is_refused(api: Api) -> None:
+async def test_a_write_that_would_overflow_a_rollup_row_is_refused(storable: Api) -> None:
     """PostgreSQL refuses the increment ("bigint out of range"); SQLite would store a float.
     Either way the write is BAD_USER_INPUT, nothing of it is stored, and reads hold."""
+    api = storable
     ws = await world.workspace(api, timezone="UTC")
     bot = await world.assistant(api, ws)
     at = world.iso(now() - timedelta(hours=1))
@@ -194,10 +195,10 @@ async def test_a_write_that_would_overflow_a_rollup_row_is_refused(api: Api) -> 
     assert page["workspace"]["usage"]["summary"]["messages"] == 1
 
 
-@pytest.mark.usefixtures("storable_events")
-async def test_a_time_zone_change_that_would_overflow_a_day_is_refused(api: Api) -> None:
+async def test_a_time_zone_change_that_would_overflow_a_day_is_refused(storable: Api) -> None:
     """Two UTC days, each at 60 % of the limit, become one day in UTC−1: the rebuilt rollup
     row would pass 2^63. The change is refused and the workspace stays as it was."""
+    api = storable
     ws = await world.workspace(api, timezone="UTC")
     bot = await world.assistant(api, ws)
     day = now().date() - timedelta(days=3)

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import uvicorn
 
-from models.enums import Scope
-from resolvers.days import billing_period
+from models.rules.days import billing_period
+from models.rules.enums import Scope
 from server.app import create_app
 from tests import world
 from tests.api import Api
@@ -141,7 +141,10 @@ async def test_the_usage_page_in_chromium(site: tuple[str, dict[str, Any]], chro
     )
     await shown.settled()
     assert await _figures(page) == {"total": "10", "rows": 10, "top": ["Beta Bot"]}
-    assert re.search(r"\b10\b", await credits_tile.inner_text())
+    # The tile stays the pool's; the agent's part is named under it (Beta's 10 events).
+    filtered = await credits_tile.inner_text()
+    assert re.search(rf"\b{in_period}(\.00)? of 1,000", filtered), filtered
+    assert "this agent: 10" in filtered
 
     # Clicking a top assistant filters to it; clicking it again shows all agents.
     await page.click("#top-assistants button[data-assistant]")

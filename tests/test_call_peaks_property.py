@@ -1,5 +1,5 @@
 """Property: the daily call peaks kept incrementally by each batch (models.calls) equal the
-reference sweep (resolvers.health.peak_concurrency) for every local day, for all assistants
+reference sweep (models.rules.health.peak_concurrency) for every local day, for all assistants
 and per assistant, and equal a rebuild from scratch, row for row (base and slots too):
 calls sent in any batches, spanning days and DST changes, ending exactly at a local midnight,
 of no length, moved earlier by a later event, or shortened by an endedAt sent later. On
@@ -20,8 +20,8 @@ from tortoise.transactions import in_transaction
 
 from models import CallPeak
 from models.calls import ALL_ASSISTANTS, call_end, midnight, rebuild_call_peaks
-from models.tz import local_date
-from resolvers.health import Call, peak_concurrency
+from models.rules.health import Call, peak_concurrency
+from models.rules.tz import local_date
 from resolvers.ids import decode_id
 from tests import world
 from tests.api import Api

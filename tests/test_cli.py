@@ -6,7 +6,6 @@ import os
 import socket
 import sqlite3
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
@@ -144,84 +143,6 @@ def test_serve_answers_over_real_http(tmp_sqlite: str) -> None:
         output, _ = server.communicate(timeout=30)
     assert output.count("Started server process") == 2, output
     assert "Traceback" not in output
-
-
-def _start_demo(database_url: str, port: int) -> tuple[subprocess.Popen[str], list[str]]:
-    """Run `burnrate demo` until it serves; returns the process and what it printed."""
-    demo = subprocess.Popen(
-        [BURNRATE, "demo", "--port", str(port)],
-        env=dict(os.environ, DATABASE_URL=database_url),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert demo.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + 240
-    while not any("Application startup complete" in line for line in lines):
-        assert time.monotonic() < deadline and demo.poll() is None, "\n".join(lines)
-        lines.append(demo.stdout.readline().rstrip())
-    return demo, lines
-
-
-def test_demo_loads_once_prints_a_read_key_and_serves(tmp_sqlite: str) -> None:
-    port = free_port()
-    demo, lines = _start_demo(tmp_sqlite, port)
-    try:
-        key = next(line for line in lines if line.startswith("API key: ")).split(": ", 1)[1]
-        workspace = next(line for line in lines if line.startswith("Workspace: ")).split(": ")[1]
-        assert any("loading demo data [" in line for line in lines)
-        assert any(f"http://127.0.0.1:{port}/graphql" in line for line in lines)
-        dashboard = next(line for line in lines if line.startswith("Dashboard: ")).split(": ")[1]
-        assert dashboard == f"http://127.0.0.1:{port}/#key={key}"
-        page = httpx.get(f"http://127.0.0.1:{port}/")
-        assert page.status_code == 200 and 'data-widget="tiles"' in page.text
-        _show_in_chromium(dashboard)
-        answer = httpx.post(
-            f"http://127.0.0.1:{port}/graphql",
-            json={
-                "query": "query($id: ID!) { viewer { scopes } workspace(id: $id) { name "
-                "usage { hasData summary { conversations } } } }",
-                "variables": {"id": workspace},
-            },
-            headers={"Authorization": f"Bearer {key}"},
-        ).json()
-        assert answer["data"]["viewer"] == {"scopes": ["USAGE_READ"]}
-        usage = answer["data"]["workspace"]["usage"]
-        assert usage["hasData"] is True and usage["summary"]["conversations"] > 1000
-    finally:
-        demo.terminate()
-        demo.communicate(timeout=30)
-
-    again, lines = _start_demo(tmp_sqlite, port)
-    again.terminate()
-    again.communicate(timeout=30)
-    assert "the database already has a workspace: nothing loaded" in lines
-    assert any(line.startswith("API key: br_") for line in lines)
-
-
-def _show_in_chromium(url: str) -> None:
-    """The printed link opens the demo workspace in Chromium, no typing (when it is here)."""
-    if not Path("/usr/bin/chromium").exists():
-        return
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox"]
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url)
-            page.wait_for_selector("[data-tile]", timeout=30_000)
-            assert page.locator("#workspace-name").inner_text().startswith("Acme Support (demo)")
-            assert page.locator("[data-tile]").count() == 8
-            assert page.locator("#activity-rows tr").count() == 20
-            artifacts = Path(__file__).parent / "artifacts"
-            artifacts.mkdir(exist_ok=True)
-            page.screenshot(path=str(artifacts / "demo-dashboard.png"), full_page=True)
-        finally:
-            browser.close()
 
 
 def test_the_shared_socket_of_several_workers_is_tcp() -> None:

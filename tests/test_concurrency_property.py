@@ -1,5 +1,5 @@
 """Property: the CONCURRENT_CALLS tile (a window-function sweep in SQL, on SQLite and
-PostgreSQL) equals the reference sweep in resolvers.health for random calls, including calls
+PostgreSQL) equals the reference sweep in models.rules.health for random calls, including calls
 that straddle the period's start, have no length, or send no end."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from resolvers.days import days_bounds
-from resolvers.health import Call, peak_concurrency
+from models.rules.days import days_bounds
+from models.rules.health import Call, peak_concurrency
 from tests import world
 from tests.api import Api
 

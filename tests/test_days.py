@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from resolvers.days import (
+from models.rules.days import (
     RangeError,
     billing_period,
     dates,

@@ -11,7 +11,7 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from models.enums import Scope
+from models.rules.enums import Scope
 from resolvers.ids import to_global_id
 from server.app import create_app
 from server.observe import JsonFormatter
@@ -97,7 +97,7 @@ async def test_a_masked_error_is_logged_once_with_its_traceback(
     async def broken(*_: object, **__: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("resolvers.workspace.resolve_workspaces", broken)
+    monkeypatch.setattr("resolvers.workspace.workspaces_page", broken)
     with caplog.at_level(logging.DEBUG):
         caplog.clear()
         error = await api.error("{ workspaces(first: 5) { totalCount } }")
@@ -116,7 +116,7 @@ async def test_a_lost_database_is_one_warning_line(
     async def unreachable(*_: object, **__: object) -> None:
         raise ConnectionRefusedError("connection refused")
 
-    monkeypatch.setattr("resolvers.workspace.resolve_workspaces", unreachable)
+    monkeypatch.setattr("resolvers.workspace.workspaces_page", unreachable)
     with caplog.at_level(logging.DEBUG):
         caplog.clear()
         error = await api.error("{ workspaces(first: 5) { totalCount } }")

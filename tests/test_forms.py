@@ -1,4 +1,4 @@
-"""The one accepted form of each scalar input and the bounds (resolvers/forms.py): tables of
+"""The one accepted form of each scalar input and the bounds (models/rules/forms.py): tables of
 accepted and refused spellings. Through the API in tests/test_canonical_forms.py."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from resolvers.forms import FormError, parse_date, parse_datetime, parse_decimal
+from models.rules.forms import FormError, parse_date, parse_datetime, parse_decimal
 
 
 @pytest.mark.parametrize(

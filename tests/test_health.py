@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from resolvers.health import (
+from models.rules.health import (
     Call,
     Interval,
     TileStatus,
@@ -33,11 +33,24 @@ F = Fraction
         (F(80), F(100), TileStatus.WARNING),
         (F(9499, 100), F(100), TileStatus.WARNING),
         (F(95), F(100), TileStatus.CRITICAL),
-        (F(120), F(100), TileStatus.CRITICAL),
+        (F(100), F(100), TileStatus.CRITICAL),
+        (F(1000001, 10_000), F(100), TileStatus.EXCEEDED),
+        (F(322), F(100), TileStatus.EXCEEDED),
         (F(0), F(0), TileStatus.OK),
-        (F(1, 10_000), F(0), TileStatus.CRITICAL),
+        (F(1, 10_000), F(0), TileStatus.EXCEEDED),
     ],
-    ids=["0%", "79.99%", "80%", "94.99%", "95%", "120%", "nothing-of-nothing", "some-of-nothing"],
+    ids=[
+        "0%",
+        "79.99%",
+        "80%",
+        "94.99%",
+        "95%",
+        "100%",
+        "100.0001%",
+        "322%",
+        "nothing-of-nothing",
+        "some-of-nothing",
+    ],
 )
 def test_bands(used: Fraction, allotted: Fraction, band: TileStatus) -> None:
     assert status(used, allotted) is band

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from models import Contact, Conversation, DailyUsage, UsageEvent
-from models.sql import execute
-from server import db
+from models.sql import connection, execute
 from tests import world
 from tests.api import Api
 from tests.conftest import ON_POSTGRES
@@ -148,7 +147,7 @@ async def test_an_event_stored_before_endedat_was_kept_matches_any_endedat(
     (docs/decisions.md), every other field still is."""
     await world.record(api, ws, [_event("old", bot, ended_at="2026-11-10T15:20:00Z")])
     await execute(
-        db.connection(),
+        connection(),
         'UPDATE "usage_event" SET "ended_at" = NULL, "ended_at_known" = ? '
         'WHERE "idempotency_key" = ?',
         [False, "old"],

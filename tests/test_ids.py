@@ -10,14 +10,14 @@ import pytest
 
 from resolvers.errors import BadUserInput
 from resolvers.ids import decode_id, decode_key, from_global_id, key_max, to_global_id
-from resolvers.node import NODE_MODELS
 from resolvers.pagination import decode_cursor, encode_cursor, instant_part, key_part, text_part
+from schema.root import NODES
 from tests.spellings import b64, packed
 
 
-@pytest.mark.parametrize("type_name", list(NODE_MODELS))
+@pytest.mark.parametrize("type_name", list(NODES))
 def test_each_type_s_key_range_is_its_id_column_s(type_name: str) -> None:
-    assert key_max(type_name) == NODE_MODELS[type_name]._meta.pk.constraints["le"]
+    assert key_max(type_name) == NODES[type_name][0]._meta.pk.constraints["le"]
 
 
 @pytest.mark.parametrize(

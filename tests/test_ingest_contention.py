@@ -15,9 +15,8 @@ from tortoise.transactions import in_transaction
 
 from models import ledger
 from models.ledger import EventRecord
-from models.sql import execute, query
+from models.sql import connection, execute, query
 from resolvers.ids import decode_id
-from server import db
 from tests import world
 from tests.api import Api
 
@@ -57,7 +56,7 @@ async def _rows_read_by_one_more_call(api: Api, stored_calls: int) -> int:
     late = _call(0, "late", DAY + timedelta(hours=23, minutes=2), bot_pk, 3)
     # Statistics, as autovacuum keeps them: without, the planner scans tiny tables whole
     # (and filters) whatever the statement needs, and so it would here.
-    await execute(db.connection(), "ANALYZE")
+    await execute(connection(), "ANALYZE")
     read = -1
     try:
         async with in_transaction("default") as conn:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
-from models.enums import Scope
+from models.rules.enums import Scope
 from schema.root import schema
 from server.auth import create_key
 from server.budgets import Budgets

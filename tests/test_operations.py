@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from models import ApiKey
-from models.enums import Scope
+from models.rules.enums import Scope
 from server import auth
 from server.auth import create_key
 from server.observe import JsonFormatter, request_id_var

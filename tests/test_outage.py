@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from models import UsageEvent
-from models.enums import Scope
+from models.rules.enums import Scope
 from server.auth import create_key
 from tests import world
 from tests.api import Api

@@ -1,6 +1,7 @@
 """The Usage page on the demo workspace (issue 15), in Chromium: layout at phone widths,
 periods, numbers that add up, the chart, the small things. Each figure the page shows is
-compared with what the API answers for the same view. Screenshots go to tests/artifacts/."""
+compared with what the API answers for the same view. Screenshots go to tests/artifacts/
+with `make screenshots`."""
 
 from __future__ import annotations
 
@@ -72,6 +73,43 @@ async def test_each_figure_names_the_period_it_counts(demo_site: DemoSite, chrom
         assert await figure.is_visible()
         assert await figure.locator("dt").inner_text() == label
         assert await figure.locator("dd").inner_text() == value
+
+
+async def test_the_pool_keeps_its_band_and_names_the_agents_part(
+    demo_site: DemoSite, chromium: Any
+) -> None:
+    """Issue 15 item 3: with an agent chosen, the tiles keep the pool's band and forecast and
+    say the agent's part; a tile over its allotment reads "Over limit" with the real share
+    and a bar that shows the overflow."""
+    everyone = {t["creditType"]: t for t in (await _usage(demo_site))["tiles"]}
+    agent = (await _usage(demo_site))["topAssistants"][0]["assistant"]
+    tiles = (await _usage(demo_site, agent=agent["id"]))["tiles"]
+    page = await open_page(chromium, f"{demo_site.base}/?agent={agent['id']}#key={demo_site.key}")
+    assert await page.page.locator("[data-filter=agent]").input_value() == agent["id"]
+    for tile in tiles:
+        pool = everyone[tile["creditType"]]
+        assert (tile["used"], tile["status"]) == (pool["used"], pool["status"])
+        shown = await page.page.locator(f"[data-tile={tile['creditType']}]").inner_text()
+        if tile["agentUsed"] is None:
+            assert "this agent" not in shown
+        else:
+            part = (
+                credits(tile["agentUsed"])
+                if tile["creditType"] in ("CREDITS", "VOICE_MINUTES")
+                else count(int(tile["agentUsed"]))
+            )
+            assert f"this agent: {part} of it" in shown, shown
+    credits_tile = page.page.locator("[data-tile=CREDITS]")
+    assert await credits_tile.get_attribute("data-status") == everyone["CREDITS"]["status"]
+    over = page.page.locator("[data-tile=PHONE_NUMBERS]")
+    assert everyone["PHONE_NUMBERS"]["status"] == "EXCEEDED"
+    assert await over.get_attribute("data-status") == "EXCEEDED"
+    text = await over.inner_text()
+    assert "Over limit" in text
+    assert f"{round(everyone['PHONE_NUMBERS']['ratio'] * 100)}%" in text  # 200%
+    assert await over.locator(".bar-over").count() == 1
+    assert page.errors == []
+    await page.page.context.close()
 
 
 async def test_top_assistants_and_channels_add_up_to_100_percent(

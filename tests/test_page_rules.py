@@ -83,7 +83,8 @@ CASES: list[tuple[str, str, Any]] = [
     ("tiles", "m.barParts(322, 100).over.toFixed(2)", "68.94"),
     ("tiles", "m.barParts(0, 0)", {"within": 0, "over": 0}),
     ("tiles", "m.barParts(5, 0)", {"within": 0, "over": 100}),
-    ("tiles", "m.STATUS_TEXT", {"OK": "OK", "WARNING": "Near limit", "CRITICAL": "At limit"}),
+    ("tiles", "m.STATUS_TEXT",
+     {"OK": "OK", "WARNING": "Near limit", "CRITICAL": "At limit", "EXCEEDED": "Over limit"}),
     # Top assistants: the rest of the conversations in an "Other" row; shares add up to 100.
     ("widgets", "m.withOther([{conversations: 5}, {conversations: 3}], 10).map(r => [r.other || false, r.percent])",
      [[False, 50], [False, 30], [True, 20]]),

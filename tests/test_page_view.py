@@ -175,6 +175,7 @@ async def test_a_failed_load_dims_the_figures_and_names_the_range(
     assert await page.page.locator("main").get_attribute("data-stale") == "true"
     faded = await page.page.locator(".figures").evaluate("e => getComputedStyle(e).opacity")
     assert float(faded) < 0.5
+    ARTIFACTS.mkdir(exist_ok=True)
     await page.page.screenshot(path=str(ARTIFACTS / "usage-demo-error.png"))
     await page.page.unroute("**/graphql")
     await page.page.click("#retry")
@@ -215,6 +216,7 @@ async def test_too_many_requests_says_so_and_retries_by_itself(
         await failure.wait_for(state="visible")
         said = await page.page.locator("#error-detail").inner_text()
         assert re.fullmatch(r"Too many requests, retrying in [1-4] s", said), said
+        ARTIFACTS.mkdir(exist_ok=True)
         await page.page.screenshot(path=str(ARTIFACTS / "usage-demo-rate-limited.png"))
         await failure.wait_for(state="hidden", timeout=15_000)
         await page.settled()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from models import Contact, Conversation, DailyUsage, UsageEvent
-from models.enums import Scope
+from models.rules.enums import Scope
 from tests import world
 from tests.api import Api
 

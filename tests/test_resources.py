@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from models import Assistant, PhoneNumber, TeamMember, TopUp
-from models.enums import Scope
+from models.rules.enums import Scope
 from tests import world
 from tests.api import Api
 

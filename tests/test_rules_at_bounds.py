@@ -10,7 +10,7 @@ from fractions import Fraction
 
 import pytest
 
-from resolvers.days import (
+from models.rules.days import (
     billing_period,
     dates,
     day_start,
@@ -19,8 +19,8 @@ from resolvers.days import (
     reference_instant,
     resolve_range,
 )
-from resolvers.forms import EARLIEST_DATE, LATEST_DATE
-from resolvers.health import forecast, to_decimal
+from models.rules.forms import EARLIEST_DATE, LATEST_DATE
+from models.rules.health import forecast, to_decimal
 
 F = Fraction
 ZONES = ["Pacific/Kiritimati", "Etc/GMT+12", "UTC", "America/New_York", "Australia/Lord_Howe"]

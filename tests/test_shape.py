@@ -49,7 +49,7 @@ def test_shapes(
 
 
 def test_the_usage_page() -> None:
-    assert shape(DASHBOARD) == (75, 0, {"Dashboard": 6}, 0)
+    assert shape(DASHBOARD) == (76, 0, {"Dashboard": 6}, 0)  # with agentUsed
 
 
 def test_a_fragment_doubling_at_each_level_stops_at_the_limit() -> None:

@@ -21,7 +21,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from models.enums import Scope
+from models.rules.enums import Scope
 from server.app import create_app
 from server.auth import create_key
 from tests.conftest import TEST_SETTINGS

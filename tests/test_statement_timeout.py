@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
-from models.enums import Scope
+from models.rules.enums import Scope
 from resolvers.ids import decode_id
 from server.auth import create_key
 from tests import world

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models.enums import Scope
+from models.rules.enums import Scope
 from tests import world
 from tests.api import Api
 from tests.dashboard import CONSOLE, DASHBOARD
@@ -360,14 +360,24 @@ async def test_agent_filter(api: Api, scenario: Scenario) -> None:
     edges = u["recentActivity"]["edges"]
     assert [e["node"]["assistant"]["name"] for e in edges] == ["Beta"] * 3
     assert u["recentActivity"]["totalCount"] == 3
-    tiles = {t["creditType"]: t["used"] for t in u["tiles"]}
-    assert tiles["CREDITS"] == "17"  # e4, e5, e7, e8
-    assert tiles["CONCURRENT_CALLS"] == "2"
-    assert tiles["PHONE_NUMBERS"] == "1"  # gauges ignore the agent
+    # Tiles are the plan's pool, shared by every agent: used, band and forecast stay the
+    # whole workspace's (as in test_tiles); the agent's part is agentUsed.
+    everyone = {t["creditType"]: t for t in (await usage(api, scenario))["tiles"]}
+    for tile in u["tiles"]:
+        pool = everyone[tile["creditType"]]
+        assert {k: v for k, v in tile.items() if k != "agentUsed"} == {
+            k: v for k, v in pool.items() if k != "agentUsed"
+        }
+        assert pool["agentUsed"] is None
+    part = {t["creditType"]: t["agentUsed"] for t in u["tiles"]}
+    assert part["CREDITS"] == "17"  # e4, e5, e7, e8
+    assert part["CONCURRENT_CALLS"] == "2"
+    assert part["PHONE_NUMBERS"] is None  # gauges have no agent's part
 
     alpha = await usage(api, scenario, agent=scenario.alpha)
-    tiles = {t["creditType"]: t["used"] for t in alpha["tiles"]}
-    assert (tiles["CREDITS"], tiles["CONCURRENT_CALLS"], tiles["TEXT_QUERIES"]) == ("0.5", "0", "2")
+    part = {t["creditType"]: t["agentUsed"] for t in alpha["tiles"]}
+    assert (part["CREDITS"], part["CONCURRENT_CALLS"], part["TEXT_QUERIES"]) == ("0.5", "0", "2")
+    assert [t["used"] for t in alpha["tiles"]] == [t["used"] for t in everyone.values()]
     # An archived assistant may still be chosen: its history stays readable.
     gamma = await usage(api, scenario, agent=scenario.gamma)
     assert gamma["hasData"] is False

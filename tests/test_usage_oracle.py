@@ -228,8 +228,9 @@ class Oracle:
         ]
         return sorted(((n, t.isoformat()) for n, t in rows), key=lambda r: r[1], reverse=True)
 
-    def period(self) -> tuple[date, date]:
-        """Found by walking back from range.end to the last (clamped) anchor day."""
+    def period(self, today: date) -> tuple[date, date]:
+        """Found by walking back from the reference day (the earlier of today and range.end)
+        to the last (clamped) anchor day."""
         anchor: int = self.w["anchor"]
 
         def starts_on(d: date) -> bool:
@@ -238,7 +239,7 @@ class Oracle:
             )
             return bool(d.day == min(anchor, last_of_month.day))
 
-        start = self.last
+        start = min(today, self.last)
         while not starts_on(start):
             start -= timedelta(days=1)
         end = start + timedelta(days=1)
@@ -246,16 +247,22 @@ class Oracle:
             end += timedelta(days=1)
         return start, end - timedelta(days=1)
 
-    def tiles(self, agent: int | None, now: datetime) -> list[dict[str, Any]]:
-        start, end = self.period()
+    def pool(self, agent: int | None, start: date, end: date) -> dict[str, Fraction]:
+        """The metered sums and the call peak of the period, for one agent or all."""
         events = [(e, s) for e, s in self.live(agent) if start <= self.day(e.at) <= end]
-        used = {
+        return {
             "CREDITS": sum((Fraction(e.credits) for e, _ in events), Fraction(0)),
             "TEXT_QUERIES": Fraction(sum(e.queries for e, _ in events)),
             "VOICE_MINUTES": sum((Fraction(e.voice) for e, _ in events), Fraction(0)),
             "CONCURRENT_CALLS": Fraction(self.peak_calls(agent, start, end)),
         }
+
+    def tiles(self, agent: int | None, now: datetime) -> list[dict[str, Any]]:
+        """The plan's pool: used, band and forecast ignore the agent; its part is agentUsed."""
         today = now.astimezone(self.tz).date()
+        start, end = self.period(today)
+        used = self.pool(None, start, end)
+        part = self.pool(agent, start, end) if agent is not None else None
         tiles = []
         for credit_type, grant in GRANTS.items():
             allotted = Fraction(Decimal(grant))
@@ -266,7 +273,10 @@ class Oracle:
                     "used": dec(u),
                     "allotted": dec(allotted),
                     "period": {"start": start.isoformat(), "end": end.isoformat()},
-                    "status": "CRITICAL"
+                    "agentUsed": None if part is None else dec(part[credit_type]),
+                    "status": "EXCEEDED"
+                    if u > allotted
+                    else "CRITICAL"
                     if u >= allotted * Fraction(95, 100)
                     else "WARNING"
                     if u >= allotted * Fraction(80, 100)
@@ -396,7 +406,10 @@ async def test_every_figure_matches_the_oracle(api: Api, w: dict[str, Any]) -> N
     assert [c[2] for c in channels] == pytest.approx([c[2] for c in expected_channels])
 
     tiles = [
-        {k: t[k] for k in ("creditType", "used", "allotted", "period", "status", "forecast")}
+        {
+            k: t[k]
+            for k in ("creditType", "used", "allotted", "period", "agentUsed", "status", "forecast")
+        }
         for t in u["tiles"]
     ]
     assert tiles == oracle.tiles(agent, now)

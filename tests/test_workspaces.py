@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models import DailyUsage, Plan, UsageEvent, Workspace
-from models.enums import Scope
+from models.rules.enums import Scope
 from tests import world
 from tests.api import Api
 

@@ -25,7 +25,7 @@ fragment UsagePage on Workspace {
       teamMembersUsed { used available }
     }
     tiles {
-      creditType label unit used allotted status
+      creditType label unit used allotted status agentUsed
       period { start end }
       forecast { depletesOn }
     }

@@ -2,8 +2,8 @@
 import { amount, day, percent, span } from "./format.js";
 import { make } from "./dom.js";
 
-/** The badge of each status. `EXCEEDED: "Over limit"` joins when the server reports it. */
-export const STATUS_TEXT = { OK: "OK", WARNING: "Near limit", CRITICAL: "At limit" };
+/** The badge of each status. */
+export const STATUS_TEXT = { OK: "OK", WARNING: "Near limit", CRITICAL: "At limit", EXCEEDED: "Over limit" };
 
 /**
  * The bar's two parts, as percentages of its width: `within` is the used part up to the
@@ -49,6 +49,11 @@ function tileItem(tile) {
               span(tile.period.start, tile.period.end)),
          share), // prettier-ignore
   ];
+  if (tile.agentUsed !== null && tile.agentUsed !== undefined) {
+    // The pool is the workspace's: with an agent chosen, its part is named, the band and the
+    // forecast stay the pool's.
+    children.push(make("p", { class: "agent-part", text: `this agent: ${amount(Number(tile.agentUsed), tile.creditType)} of it` }));
+  }
   if (tile.forecast) {
     const text = tile.forecast.depletesOn
       ? `Runs out on ${day(tile.forecast.depletesOn, { weekday: true })}`

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from models.enums import CreditType
+from models.rules.enums import CreditType
 from tests import world
 from tests.api import Api
 from tests.conftest import StatementLog

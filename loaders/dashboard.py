@@ -9,12 +9,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from loaders.base import Loader
 from models import Assistant
 from models.calls import ALL_ASSISTANTS
-from models.enums import Channel, CreditType
+from models.rules.enums import Channel, CreditType
 from models.sql import as_date, as_datetime, is_postgres, query
-from server.db import connection
 
 
 @dataclass(frozen=True)
@@ -76,13 +77,15 @@ class CatalogLoader(Loader[int, Catalog]):
     """Everything small a workspace owns, in one statement for all workspaces asked for.
     Assistants found here are primed into the request's assistant-by-id loader."""
 
-    def __init__(self, assistant_by_id: Loader[int, Assistant | None]) -> None:
-        super().__init__()
+    def __init__(
+        self, assistant_by_id: Loader[int, Assistant | None], conn: BaseDBAsyncClient | None
+    ) -> None:
+        super().__init__(conn)
         self.assistant_by_id = assistant_by_id
 
     async def batch_load_fn(self, keys: Sequence[int]) -> list[Catalog]:
         marks = ", ".join("?" * len(keys))
-        rows = await query(connection(), _CATALOG_SQL.format(marks=marks), list(keys) * 5)
+        rows = await query(self.conn, _CATALOG_SQL.format(marks=marks), list(keys) * 5)
         catalogs: dict[int, Catalog] = {key: Catalog() for key in keys}
         for row in rows:
             catalog = catalogs[int(row["workspace_id"])]
@@ -186,7 +189,7 @@ class RollupLoader(Loader[RollupQuery, list[RollupSums]]):
     The rows read grow with days × assistants × channels, never with events."""
 
     async def batch_load_fn(self, keys: Sequence[RollupQuery]) -> list[list[RollupSums]]:
-        conn = connection()
+        conn = self.conn
         split = not is_postgres(conn)
         parts: list[str] = []
         values: list[Any] = []
@@ -254,6 +257,6 @@ class ConcurrencyLoader(Loader[ConcurrencyQuery, int]):
             )
             values += [key.workspace_id, key.agent_id or ALL_ASSISTANTS, key.first, key.last]
         peaks: dict[int, int] = {}
-        for row in await query(connection(), " UNION ALL ".join(parts), values):
+        for row in await query(self.conn, " UNION ALL ".join(parts), values):
             peaks[int(row["k"])] = int(row["peak"] or 0)
         return [peaks.get(index, 0) for index in range(len(keys))]

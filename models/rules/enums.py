@@ -41,3 +41,11 @@ class Scope(StrEnum):
     USAGE_READ = "USAGE_READ"
     USAGE_WRITE = "USAGE_WRITE"
     ADMIN = "ADMIN"
+
+
+class VolumeMetric(StrEnum):
+    """What the top-assistants ranking orders by."""
+
+    CONVERSATIONS = "CONVERSATIONS"
+    MESSAGES = "MESSAGES"
+    CREDITS = "CREDITS"

@@ -1,4 +1,4 @@
-"""Contacts, conversations and recording usage."""
+"""Contacts and conversations (the rows of the activity table)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ import strawberry
 
 from models import Contact as ContactRow
 from models import Conversation as ConversationRow
-from models.enums import Channel, ConversationType
-from resolvers import usage as resolvers
+from models.rules.enums import Channel, ConversationType
 from resolvers.errors import not_found
 from resolvers.ids import to_global_id
 from schema.context import Info
-from schema.inputs import RecordUsageInput
 from schema.node import Node
 from schema.scalars import BigInt
 
@@ -75,34 +73,14 @@ class Conversation(Node):
     ) -> Annotated[Assistant, strawberry.lazy("schema.resources")]:
         from schema.resources import Assistant
 
-        row = await info.context.loaders.assistant_by_id.get(self.assistant_id)
+        row = await info.context.lookups.assistant_by_id.get(self.assistant_id)
         if row is None:
             raise not_found("assistant")
         return Assistant.from_row(row)
 
     @strawberry.field
     async def contact(self, info: Info) -> Contact:
-        row = await info.context.loaders.contact_by_id.get(self.contact_id)
+        row = await info.context.lookups.contact_by_id.get(self.contact_id)
         if row is None:
             raise not_found("contact")
         return Contact.from_row(row)
-
-
-@strawberry.type
-class RecordUsagePayload:
-    accepted: int = strawberry.field(description="Events stored by this call.")
-    duplicates: int = strawberry.field(
-        description=(
-            "Events whose idempotency key was already stored; acknowledged, not counted again."
-        )
-    )
-
-
-@strawberry.type
-class UsageMutation:
-    @strawberry.mutation(
-        description="Record 1 to 1,000 usage events atomically; known idempotency keys count once."
-    )
-    async def record_usage(self, info: Info, input: RecordUsageInput) -> RecordUsagePayload:
-        outcome = await resolvers.record_usage(info.context, input.workspace_id, input.events)
-        return RecordUsagePayload(accepted=outcome.accepted, duplicates=outcome.duplicates)

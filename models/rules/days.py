@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from models.tz import local_date, zone
+from models.rules.tz import local_date, zone
 
 __all__ = [
     "billing_period",

@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
-from models.enums import CreditType
+from models.rules.enums import CreditType
 
 WARNING_AT = Fraction(80, 100)
 CRITICAL_AT = Fraction(95, 100)
@@ -35,6 +35,8 @@ class TileStatus(StrEnum):
     OK = "OK"
     WARNING = "WARNING"
     CRITICAL = "CRITICAL"
+    #: More used than allotted.
+    EXCEEDED = "EXCEEDED"
 
 
 def to_decimal(value: Fraction) -> Decimal:
@@ -53,10 +55,13 @@ def ratio(used: Fraction, allotted: Fraction) -> Fraction | None:
 
 
 def status(used: Fraction, allotted: Fraction) -> TileStatus:
-    """Red from 95 %, yellow from 80 %; anything used of a zero allotment is red."""
+    """Over the allotment is EXCEEDED (also anything used of a zero allotment); else red
+    from 95 %, yellow from 80 %."""
+    if used > allotted:
+        return TileStatus.EXCEEDED
     share = ratio(used, allotted)
     if share is None:
-        return TileStatus.CRITICAL if used > 0 else TileStatus.OK
+        return TileStatus.OK
     if share >= CRITICAL_AT:
         return TileStatus.CRITICAL
     if share >= WARNING_AT:

@@ -1,14 +1,15 @@
-"""Recording usage (the write path) and listing conversations."""
+"""Recording usage (`recordUsage`): the whole batch is validated, then stored atomically
+(models.ledger). Principal-free: the surface checks that its key may write the workspace."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
 
-from models import Assistant, Conversation
-from models.enums import Channel, ConversationType
+from models import Assistant, Workspace
 from models.events import differing_fields, key_problem
 from models.ledger import (
     EventProblem,
@@ -17,35 +18,100 @@ from models.ledger import (
     StoredConflict,
     record_events,
 )
+from models.rules.enums import Channel, ConversationType
 from models.sql import is_out_of_range
 from resolvers import validation as v
-from resolvers.context import Context
-from resolvers.dashboard import conversations_page
-from resolvers.days import RangeError, resolve_range, today_in
 from resolvers.errors import BadUserInput
 from resolvers.ids import decode_id
-from resolvers.pagination import Page
-from resolvers.workspace import writable_workspace
-from server.settings import settings
-
-if TYPE_CHECKING:
-    from schema.inputs import UsageEventInput
+from server.settings import Settings
 
 _SHOWN_PROBLEMS = 5
 
 
+class SentContact(Protocol):
+    @property
+    def external_id(self) -> str: ...
+    @property
+    def display_name(self) -> str | None: ...
+
+
+class SentConversation(Protocol):
+    @property
+    def external_id(self) -> str: ...
+    @property
+    def channel(self) -> Channel: ...
+    @property
+    def type(self) -> ConversationType: ...
+    @property
+    def contact(self) -> SentContact: ...
+    @property
+    def playground(self) -> bool: ...
+    @property
+    def ended_at(self) -> datetime | None: ...
+
+
+class SentEvent(Protocol):
+    """One event as a client sent it (GraphQL's `UsageEventInput` is one), scalars parsed."""
+
+    @property
+    def idempotency_key(self) -> str: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def assistant_id(self) -> str: ...
+    @property
+    def conversation(self) -> SentConversation: ...
+    @property
+    def messages(self) -> int: ...
+    @property
+    def credits(self) -> Decimal: ...
+    @property
+    def text_queries(self) -> int: ...
+    @property
+    def voice_minutes(self) -> Decimal: ...
+
+
+@dataclass(frozen=True)
+class Contact:
+    external_id: str
+    display_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ConversationSent:
+    external_id: str
+    channel: Channel
+    type: ConversationType
+    contact: Contact
+    playground: bool = False
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """A `SentEvent` built by code rather than parsed from GraphQL (the demo, the tests)."""
+
+    idempotency_key: str
+    occurred_at: datetime
+    assistant_id: str
+    conversation: ConversationSent
+    messages: int = 0
+    credits: Decimal = Decimal(0)
+    text_queries: int = 0
+    voice_minutes: Decimal = Decimal(0)
+
+
 async def record_usage(
-    ctx: Context, workspace_id: str, events: Sequence[UsageEventInput]
+    settings: Settings, workspace: Workspace, events: Sequence[SentEvent]
 ) -> RecordOutcome:
     """Validate the whole batch, then store it atomically (see models.ledger)."""
-    workspace = await writable_workspace(ctx, workspace_id)
     limit = settings.max_events_per_batch
     if not 1 <= len(events) <= limit:
         raise BadUserInput(
             f"input.events must hold 1 to {limit} events, got {len(events)}.",
             field="input.events",
         )
-    records, problems = await _validate(workspace.id, events)
+    records, problems = await _validate(v.Checks(settings), workspace.id, events)
     if problems:
         raise _batch_error(problems, len(events))
     try:
@@ -64,7 +130,7 @@ async def record_usage(
 
 
 async def _validate(
-    workspace_id: int, events: Sequence[UsageEventInput]
+    checks: v.Checks, workspace_id: int, events: Sequence[SentEvent]
 ) -> tuple[list[EventRecord], list[EventProblem]]:
     problems: list[EventProblem] = []
     assistant_ids = {e.assistant_id: decode_id(e.assistant_id, "Assistant") for e in events}
@@ -79,7 +145,7 @@ async def _validate(
     first_with_key: dict[str, EventRecord] = {}
     for index, event in enumerate(events):
         try:
-            record = _record(index, event, assistant_ids[event.assistant_id], known, now)
+            record = _record(checks, index, event, assistant_ids[event.assistant_id], known, now)
         except v.FieldProblem as problem:
             problems.append(EventProblem(index, problem.field, problem.message))
             continue
@@ -106,34 +172,39 @@ async def _validate(
 
 
 def _record(
-    index: int, event: UsageEventInput, assistant_id: int | None, known: set[int], now: Any
+    checks: v.Checks,
+    index: int,
+    event: SentEvent,
+    assistant_id: int | None,
+    known: set[int],
+    now: datetime,
 ) -> EventRecord:
     conversation = event.conversation
     if assistant_id is None or assistant_id not in known:
         raise v.FieldProblem("assistantId", "does not name an assistant of this workspace")
     ended_at = conversation.ended_at
     if ended_at is not None:
-        v.not_future("conversation.endedAt", ended_at, now)
+        checks.not_future("conversation.endedAt", ended_at, now)
     return EventRecord(
         index=index,
-        idempotency_key=v.text("idempotencyKey", event.idempotency_key),
-        occurred_at=v.not_future("occurredAt", event.occurred_at, now),
+        idempotency_key=checks.text("idempotencyKey", event.idempotency_key),
+        occurred_at=checks.not_future("occurredAt", event.occurred_at, now),
         assistant_id=assistant_id,
-        conversation_external_id=v.text("conversation.externalId", conversation.external_id),
+        conversation_external_id=checks.text("conversation.externalId", conversation.external_id),
         channel=Channel(conversation.channel.value).value,
         type=ConversationType(conversation.type.value).value,
-        contact_external_id=v.text(
+        contact_external_id=checks.text(
             "conversation.contact.externalId", conversation.contact.external_id
         ),
-        contact_display_name=v.optional_text(
+        contact_display_name=checks.optional_text(
             "conversation.contact.displayName", conversation.contact.display_name
         ),
         playground=conversation.playground,
         ended_at=ended_at,
         messages=v.count("messages", event.messages),
-        credits=v.amount("credits", event.credits),
+        credits=checks.amount("credits", event.credits),
         text_queries=v.count("textQueries", event.text_queries),
-        voice_minutes=v.amount("voiceMinutes", event.voice_minutes),
+        voice_minutes=checks.amount("voiceMinutes", event.voice_minutes),
     )
 
 
@@ -163,40 +234,4 @@ def _batch_error(problems: list[EventProblem], total: int) -> BadUserInput:
             {"index": p.index, "field": f"events[{p.index}].{p.field}", "message": p.message}
             for p in problems
         ],
-    )
-
-
-@dataclass(frozen=True)
-class DayRange:
-    start: date
-    end: date
-    timezone: str
-
-
-async def resolve_range_for(
-    ctx: Context, workspace_id: int, start: date | None, end: date | None
-) -> DayRange:
-    workspace = await ctx.loaders.workspace_by_id.get(workspace_id)
-    assert workspace is not None
-    today = today_in(workspace.timezone, v.utcnow())
-    try:
-        first, last = resolve_range(start, end, today, settings.max_range_days)
-    except RangeError as exc:
-        raise BadUserInput(f"{exc}.", field="range") from None
-    return DayRange(first, last, workspace.timezone)
-
-
-async def resolve_assistant_conversations(
-    ctx: Context, assistant: Assistant, day_range: DayRange, first: int, after: str | None
-) -> Page[Conversation]:
-    """Live conversations whose last activity falls in the range, newest first."""
-    ctx.loaders.assistant_by_id.prime(assistant.id, assistant)
-    return await conversations_page(
-        assistant.workspace_id,
-        assistant.id,
-        day_range.start,
-        day_range.end,
-        day_range.timezone,
-        first,
-        after,
     )
