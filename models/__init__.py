@@ -1,5 +1,6 @@
 """Tortoise models: the only layer that knows the tables."""
 
+from models.changes import WorkspaceVersion
 from models.resources import Assistant, PhoneNumber, TeamMember, TopUp
 from models.usage import CallPeak, Contact, Conversation, DailyUsage, UsageEvent
 from models.workspace import ApiKey, Plan, PlanGrant, Workspace
@@ -18,6 +19,7 @@ __models__ = [
     UsageEvent,
     DailyUsage,
     CallPeak,
+    WorkspaceVersion,
 ]
 
 __all__ = [
@@ -34,4 +36,5 @@ __all__ = [
     "TopUp",
     "UsageEvent",
     "Workspace",
+    "WorkspaceVersion",
 ]

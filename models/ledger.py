@@ -27,12 +27,15 @@ and nothing slow comes after them:
    calls with an edge in the changed slots; then one UPDATE of the days' peaks. Only
    writers of the same day wait for each other.
 8. The daily rollup: increment upserts in key order.
-9. COMMIT.
 
-Two additions planned inside this transaction belong at the end too (docs/decisions.md):
-the per-workspace version bump, the one row every writer of a workspace shares, as the last
-write before COMMIT; and the alert evaluation right after it, whose reads then see every
-earlier writer's figures. A deadlock or serialization failure retries the whole transaction.
+The caller (resolvers.ingest) then ends the transaction with resolvers.changes.after_write:
+
+9. The workspace's version bump (models.changes), the one row every writer of a workspace
+   shares, as the last write: writers of one workspace take turns only from here to COMMIT.
+10. What reads the figures as this write leaves them (alerts), after the bump, so its reads
+   see every earlier writer of the workspace.
+11. COMMIT. A deadlock or serialization failure runs the whole transaction again
+   (models.sql.retrying_transaction).
 """
 
 from __future__ import annotations
@@ -60,11 +63,9 @@ from models.events import (
 )
 from models.rollup import RollupDelta, RollupKey, add_to_rollup
 from models.rules.tz import local_date
-from models.sql import execute, is_postgres, query, transaction, update_rows
+from models.sql import execute, is_postgres, query, update_rows
 
 __all__ = ["EventProblem", "EventRecord", "RecordOutcome", "StoredConflict", "record_events"]
-
-_MAX_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -73,31 +74,12 @@ class RecordOutcome:
     duplicates: int
 
 
-async def record_events(workspace_id: int, events: Sequence[EventRecord]) -> RecordOutcome:
-    """Store a validated batch atomically; events with a known key count as duplicates."""
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            async with transaction() as conn:
-                return await _record(conn, workspace_id, events)
-        except Exception as exc:
-            if attempt < _MAX_ATTEMPTS and _is_retryable(exc):
-                continue
-            raise
-
-
-def _is_retryable(exc: BaseException) -> bool:
-    """Deadlocks and serialization failures (SQLSTATE 40P01, 40001) are worth a retry."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if getattr(current, "sqlstate", None) in ("40P01", "40001"):
-            return True
-        nested = [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
-        current = current.__cause__ or current.__context__ or (nested[0] if nested else None)
-    return False
+async def record_events(
+    conn: BaseDBAsyncClient, workspace_id: int, events: Sequence[EventRecord]
+) -> RecordOutcome:
+    """Store a validated batch in the caller's transaction (see the statement order above);
+    events with a known key count as duplicates."""
+    return await _record(conn, workspace_id, events)
 
 
 async def _record(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -25,6 +25,37 @@ def connection() -> BaseDBAsyncClient:
 def transaction() -> Any:
     """`async with transaction() as conn:` one transaction on Burnrate's connection."""
     return in_transaction(CONNECTION)
+
+
+#: How often a transaction that lost a deadlock or a serialization check is run again.
+TRANSACTION_ATTEMPTS = 4
+
+
+async def retrying_transaction(work: Callable[[BaseDBAsyncClient], Awaitable[T]]) -> T:
+    """`work` in one transaction, run again (whole) when PostgreSQL picked it as a deadlock's
+    victim or failed its serialization (SQLSTATE 40P01, 40001); anything else propagates."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            async with transaction() as conn:
+                return await work(conn)
+        except Exception as exc:
+            if attempt < TRANSACTION_ATTEMPTS and _is_retryable(exc):
+                continue
+            raise
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if getattr(current, "sqlstate", None) in ("40P01", "40001"):
+            return True
+        nested = [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
+        current = current.__cause__ or current.__context__ or (nested[0] if nested else None)
+    return False
 
 
 def is_postgres(conn: BaseDBAsyncClient) -> bool:

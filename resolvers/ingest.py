@@ -9,6 +9,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from models import Assistant, Workspace
 from models.events import differing_fields, key_problem
 from models.ledger import (
@@ -19,8 +21,9 @@ from models.ledger import (
     record_events,
 )
 from models.rules.enums import Channel, ConversationType
-from models.sql import is_out_of_range
+from models.sql import is_out_of_range, retrying_transaction
 from resolvers import validation as v
+from resolvers.changes import after_write
 from resolvers.errors import BadUserInput
 from resolvers.ids import decode_id
 from server.settings import Settings
@@ -115,7 +118,7 @@ async def record_usage(
     if problems:
         raise _batch_error(problems, len(events))
     try:
-        return await record_events(workspace.id, records)
+        return await retrying_transaction(lambda conn: _store(conn, workspace.id, records))
     except StoredConflict as conflict:
         raise _batch_error(conflict.problems, len(events)) from None
     except Exception as exc:
@@ -127,6 +130,15 @@ async def record_usage(
                 field="input.events",
             ) from None
         raise
+
+
+async def _store(
+    conn: BaseDBAsyncClient, workspace_id: int, records: list[EventRecord]
+) -> RecordOutcome:
+    outcome = await record_events(conn, workspace_id, records)
+    if outcome.accepted:
+        await after_write(conn, [workspace_id])
+    return outcome
 
 
 async def _validate(

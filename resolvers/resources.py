@@ -16,6 +16,7 @@ from models import Assistant, PhoneNumber, TeamMember, TopUp, Workspace
 from models.rules.enums import FRACTIONAL_TYPES, METERED_TYPES, CreditType
 from models.sql import transaction, upsert
 from resolvers import validation as v
+from resolvers.changes import after_write
 from resolvers.errors import BadUserInput
 from resolvers.pagination import Page, check_first, decode_cursor, key_part, keyset_page, text_part
 from server.settings import Settings
@@ -70,6 +71,7 @@ async def _upsert_with_interval(
     on_insert = {} if interval.start is not None else {interval.start_column: begun}
     async with transaction() as conn:
         pk = await upsert(conn, model._meta.db_table, key, always, on_insert)
+        await after_write(conn, [int(str(key["workspace_id"]))])
     return await model.get(id=pk)
 
 
@@ -187,6 +189,7 @@ async def grant_top_up(
             ignore_conflicts=True,
             using_db=conn,
         )
+        await after_write(conn, [workspace.id])
     stored = await TopUp.get(workspace_id=workspace.id, idempotency_key=idempotency_key)
     if (stored.credit_type, stored.amount, stored.effective_on) != (
         credit_type.value,

@@ -12,6 +12,7 @@ from models.rollup import rebuild_rollup, relocalize
 from models.rules.enums import FRACTIONAL_TYPES, CreditType
 from models.sql import is_out_of_range, transaction, upsert
 from resolvers import validation as v
+from resolvers.changes import after_write
 from resolvers.errors import BadUserInput, not_found
 from resolvers.pagination import Page, check_first, decode_cursor, key_part, keyset_page
 from server.settings import Settings
@@ -79,6 +80,8 @@ async def upsert_plan(settings: Settings, code: str, name: str, grants: list[Gra
             ],
             using_db=conn,
         )
+        on_plan = Workspace.filter(plan_id=plan_id).using_db(conn)
+        await after_write(conn, await on_plan.values_list("id", flat=True))  # type: ignore[arg-type]
     return await Plan.get(id=plan_id)
 
 
@@ -176,3 +179,4 @@ async def _apply_changes(
         if rezoned and timezone is not None:
             await relocalize(conn, workspace_id, timezone)
             await rebuild_rollup(conn, workspace_id, timezone)
+        await after_write(conn, [workspace_id])
